@@ -1,0 +1,1 @@
+"""tradeboard dashboard: Dash + Plotly over data/clean/ only."""

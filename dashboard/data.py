@@ -1,0 +1,121 @@
+"""Clean frames loaded once per process, version-stamped, reloaded when data/clean/ is replaced.
+
+The ETL publishes data/clean/ atomically and writes a new run_id into report.json on every run.
+`Store.get()` compares that stamp (one small file read, throttled) and swaps in a fully loaded
+new `CleanData` under a lock, so a request sees either the old version or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+TABLES = (
+    "trade", "trade_derived", "shares", "growth", "cagr", "fdi", "fdi_cumulative", "visas",
+    "visa_summary", "facts", "facts_check",
+)
+CATEGORICAL = ("source", "reporter", "partner", "flow", "basis", "currency", "vintage",
+               "host", "investor", "measure", "issuer", "consulate_country", "nationality",
+               "visa_category", "commodity", "valuation")
+
+
+class NoCleanData(RuntimeError):
+    pass
+
+
+@dataclass
+class CleanData:
+    """Every clean frame, with `trade_all` = published + derived trade rows (column derivation)."""
+
+    version: str
+    as_of: str
+    frames: dict[str, pd.DataFrame]
+    report: dict = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        try:
+            return self.frames[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def trade_all(self) -> pd.DataFrame:
+        return self.frames["trade_all"]
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        return pd.DataFrame()
+    frame = pd.read_parquet(path)
+    for col in CATEGORICAL:
+        if col in frame.columns and frame[col].dtype != "category":
+            frame[col] = frame[col].astype("category")
+    return frame
+
+
+def read_version(clean: Path) -> str:
+    try:
+        return json.loads((clean / "report.json").read_text())["run_id"]
+    except (OSError, ValueError, KeyError):
+        return ""
+
+
+def load(clean: Path) -> CleanData:
+    """Read every frame of one published version of data/clean/."""
+    report_path = clean / "report.json"
+    if not report_path.exists():
+        raise NoCleanData(f"{clean} holds no ETL output; run `make etl` first")
+    report = json.loads(report_path.read_text())
+    frames = {name: _read(clean / f"{name}.parquet") for name in TABLES}
+    trade = frames["trade"].assign(derivation="")
+    derived = frames["trade_derived"]
+    frames["trade_all"] = pd.concat([trade.astype(object), derived.astype(object)], ignore_index=True) \
+        if len(derived) else trade
+    frames["trade_all"] = frames["trade_all"].astype({c: "category" for c in CATEGORICAL
+                                                      if c in frames["trade_all"]})
+    for col in ("value", "value_usd", "value_original"):
+        if col in frames["trade_all"]:
+            frames["trade_all"][col] = pd.to_numeric(frames["trade_all"][col])
+    for col in ("period_start", "period_end"):
+        if col in frames["trade_all"]:
+            frames["trade_all"][col] = pd.to_datetime(frames["trade_all"][col])
+    if report.get("run_id") != read_version(clean):
+        raise NoCleanData(f"{clean} was replaced while loading; retry")
+    return CleanData(report["run_id"], report.get("finished_utc", "")[:10], frames, report)
+
+
+class Store:
+    """Process-wide holder of the current CleanData; cheap to call from every callback."""
+
+    def __init__(self, clean: Path, check_every: float = 1.0) -> None:
+        self.clean = clean
+        self.check_every = check_every
+        self._data: CleanData | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> CleanData:
+        now = time.monotonic()
+        data = self._data
+        if data is not None and now - self._checked < self.check_every:
+            return data
+        with self._lock:
+            self._checked = now
+            version = read_version(self.clean)
+            if self._data is None or (version and version != self._data.version):
+                for _ in range(3):
+                    try:
+                        self._data = load(self.clean)
+                        break
+                    except (NoCleanData, OSError):
+                        if self._data is not None:
+                            break  # keep serving the previous complete version
+                        time.sleep(0.2)
+                if self._data is None:
+                    self._data = load(self.clean)
+            return self._data

@@ -1,0 +1,1 @@
+"""tradeboard ETL: raw official files -> validated tidy frames in data/clean/."""

@@ -1,0 +1,452 @@
+"""Derived frames, computed once in the ETL so the dashboard only filters.
+
+All functions are pure (frame in, frame out). Shares divide by the reporter's World row of the
+same source and vintage, never by a sum of partners, and never mix reporter- and partner-declared
+figures. Growth compares a period with the same months one year earlier, on the same basis.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from etl import countries, periods
+
+SERIES = ["source", "reporter", "partner", "commodity", "flow"]
+PERIOD = ["basis", "period_start", "period_end"]
+
+
+def latest_vintage(trade: pd.DataFrame) -> pd.DataFrame:
+    """One row per series and period: the newest vintage (vintage labels sort by edition)."""
+    key = [*SERIES, *PERIOD]
+    ordered = trade.sort_values("vintage")
+    return ordered.drop_duplicates(key, keep="last").reset_index(drop=True)
+
+
+def _derived_rows(base: pd.DataFrame, derivation: str) -> pd.DataFrame:
+    out = base.copy()
+    out["derivation"] = derivation
+    return out
+
+
+def turnover_from_flows(trade: pd.DataFrame) -> pd.DataFrame:
+    """Turnover = exports + imports for series whose source publishes only the two flows."""
+    key = [c for c in [*SERIES, *PERIOD, "vintage"] if c != "flow"]
+    has_turnover = trade.loc[trade["flow"] == "turnover", ["source"]].drop_duplicates()
+    flows = trade[
+        trade["flow"].isin(["export", "import"]) & ~trade["source"].isin(has_turnover["source"])
+    ]
+    if flows.empty:
+        return trade.iloc[0:0].assign(derivation=pd.Series(dtype=str))
+    wide = flows.pivot_table(
+        index=key, columns="flow", values=["value", "value_usd"], aggfunc="first"
+    )
+    wide = wide.dropna(subset=[("value", "export"), ("value", "import")])
+    first = flows.drop_duplicates(key).set_index(key)
+    out = first.loc[wide.index].copy()
+    out["flow"] = "turnover"
+    out["value"] = wide[("value", "export")] + wide[("value", "import")]
+    out["value_usd"] = wide[("value_usd", "export")] + wide[("value_usd", "import")]
+    out["value_original"] = out["value"]
+    out["unit_original"] = out["currency"]
+    out["valuation"] = "unknown"
+    out["flag"] = None
+    out["citation"] = "Derived: exports + imports. " + out["citation"]
+    return _derived_rows(out.reset_index(), "turnover = export + import")
+
+
+def ytd_from_months(trade: pd.DataFrame) -> pd.DataFrame:
+    """Jan–X cumulative sums from single months, only where every month Jan..X is present."""
+    months = trade[trade["basis"] == "month"]
+    if months.empty:
+        return trade.iloc[0:0].assign(derivation=pd.Series(dtype=str))
+    group = [*SERIES, "vintage", "_year"]
+    m = months.assign(_year=months["period_start"].dt.year, _month=months["period_start"].dt.month)
+    m = m.sort_values([*group, "_month"])
+    g = m.groupby(group, observed=True, sort=False)
+    m["_complete"] = g["_month"].cumcount() + 1 == m["_month"]
+    m["value"] = g["value"].cumsum()
+    m["value_usd"] = g["value_usd"].cumsum()
+    m = m[m["_complete"]].copy()
+    m["basis"] = "ytd"
+    m["period_start"] = pd.to_datetime(dict(year=m["_year"], month=1, day=1))
+    m["value_original"] = m["value"]
+    m["unit_original"] = m["currency"]
+    m["citation"] = "Derived: sum of monthly values Jan–X. " + m["citation"]
+    return _derived_rows(
+        m.drop(columns=["_year", "_month", "_complete"]), "ytd = cumulative sum of months"
+    )
+
+
+def months_from_ytd(trade: pd.DataFrame) -> pd.DataFrame:
+    """Single months by differencing Jan–X cumulative releases (Jan–Apr minus Jan–Mar = Apr)."""
+    ytd = trade[trade["basis"] == "ytd"]
+    if ytd.empty:
+        return trade.iloc[0:0].assign(derivation=pd.Series(dtype=str))
+    group = [*SERIES, "vintage", "_year"]
+    y = ytd.assign(_year=ytd["period_end"].dt.year, _month=ytd["period_end"].dt.month)
+    y = y.sort_values([*group, "_month"])
+    g = y.groupby(group, observed=True, sort=False)
+    prev_month = g["_month"].shift(1)
+    consecutive = (y["_month"] == 1) | (prev_month == y["_month"] - 1)
+    out = y[consecutive].copy()
+    out["value"] = (y["value"] - g["value"].shift(1).fillna(0))[consecutive]
+    out["value_usd"] = (y["value_usd"] - g["value_usd"].shift(1).fillna(0))[consecutive]
+    out["basis"] = "month"
+    out["period_start"] = pd.to_datetime(dict(year=out["_year"], month=out["_month"], day=1))
+    out["value_original"] = out["value"]
+    out["unit_original"] = out["currency"]
+    out["citation"] = "Derived: Jan–X minus Jan–(X-1). " + out["citation"]
+    return _derived_rows(out.drop(columns=["_year", "_month"]), "month = difference of cumulative")
+
+
+def shares(trade: pd.DataFrame) -> pd.DataFrame:
+    """Partner share of the World row and rank among countries, per source/reporter/flow/period."""
+    t = latest_vintage(trade[trade["commodity"] == "TOTAL"])
+    key = ["source", "reporter", "flow", *PERIOD]
+    world = t.loc[t["partner"] == "WLD", [*key, "value", "vintage"]].rename(
+        columns={"value": "world_value", "vintage": "world_vintage"}
+    )
+    out = t.merge(world, on=key, how="inner")
+    # One source, one vintage: a revised World total is never set against an older partner row.
+    out = out[(out["vintage"] == out["world_vintage"]) & (out["world_value"] > 0)].copy()
+    out["share"] = out["value"] / out["world_value"]
+    is_country = ~out["partner_is_aggregate"]
+    ranks = out[is_country].groupby(key, observed=True)["value"].rank(method="min", ascending=False)
+    out["rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out.loc[ranks.index, "rank"] = ranks.astype("int64")
+    cols = [
+        "source",
+        "reporter",
+        "partner",
+        "partner_is_aggregate",
+        "flow",
+        *PERIOD,
+        "vintage",
+        "value",
+        "world_value",
+        "currency",
+        "share",
+        "rank",
+        "citation",
+    ]
+    return out[cols].reset_index(drop=True)
+
+
+def _shift_year(ts: pd.Series, years: int) -> pd.Series:
+    return ts.apply(
+        lambda t: (
+            t.replace(year=t.year + years)
+            if not (t.month == 2 and t.day == 29)
+            else pd.Timestamp(t.year + years, 3, 1) - pd.Timedelta(days=1)
+        )
+    )
+
+
+def growth(trade: pd.DataFrame) -> pd.DataFrame:
+    """Change on the same period a year earlier; balance (exports - imports) included as a flow."""
+    t = latest_vintage(trade[trade["commodity"] == "TOTAL"])
+    bal = balance(t)
+    t = pd.concat([t, bal], ignore_index=True)
+    prev = t[[*SERIES, *PERIOD, "value"]].copy()
+    prev["period_start"] = _shift_year(prev["period_start"], 1)
+    prev["period_end"] = pd.to_datetime(
+        dict(year=prev["period_end"].dt.year + 1, month=prev["period_end"].dt.month, day=1)
+    ) + pd.offsets.MonthEnd(0)
+    prev = prev.rename(columns={"value": "previous_value"})
+    out = t.merge(prev, on=[*SERIES, *PERIOD], how="inner")
+    denom = out["previous_value"].abs().replace(0, np.nan)
+    out["yoy_growth"] = (out["value"] - out["previous_value"]) / denom
+    out["comparison"] = [
+        f"{periods.label(b, s, e)} vs {periods.label(b, s.replace(year=s.year - 1), e - pd.DateOffset(years=1))}"
+        for b, s, e in zip(out["basis"], out["period_start"], out["period_end"], strict=True)
+    ]
+    cols = [
+        *SERIES[:-2],
+        "flow",
+        *PERIOD,
+        "value",
+        "previous_value",
+        "yoy_growth",
+        "currency",
+        "comparison",
+    ]
+    return out[cols].reset_index(drop=True)
+
+
+def balance(trade: pd.DataFrame) -> pd.DataFrame:
+    """Exports minus imports per series and period (negative = deficit); same source only."""
+    key = [c for c in [*SERIES, *PERIOD] if c != "flow"]
+    flows = trade[trade["flow"].isin(["export", "import"])]
+    wide = flows.pivot_table(index=key, columns="flow", values="value", aggfunc="first")
+    if not {"export", "import"} <= set(wide.columns):
+        return trade.iloc[0:0]
+    wide = wide.dropna(subset=["export", "import"])
+    first = flows.drop_duplicates(key).set_index(key)
+    out = first.loc[wide.index, ["currency", "vintage", "citation"]].copy()
+    out["value"] = wide["export"] - wide["import"]
+    out["flow"] = "balance"
+    return out.reset_index()
+
+
+def cagr(trade: pd.DataFrame) -> pd.DataFrame:
+    """Compound annual growth for every window start < end of annual series with both ends > 0."""
+    annual = latest_vintage(trade[(trade["basis"] == "year") & (trade["commodity"] == "TOTAL")])
+    a = annual.assign(year=annual["period_start"].dt.year)[
+        ["source", "reporter", "partner", "flow", "year", "value", "currency"]
+    ]
+    a = a[a["value"] > 0]
+    pairs = a.merge(
+        a, on=["source", "reporter", "partner", "flow", "currency"], suffixes=("_start", "_end")
+    )
+    pairs = pairs[pairs["year_end"] > pairs["year_start"]].copy()
+    n = pairs["year_end"] - pairs["year_start"]
+    pairs["cagr"] = (pairs["value_end"] / pairs["value_start"]) ** (1 / n) - 1
+    pairs["window"] = (
+        pairs["year_start"].astype(str)
+        + "–"
+        + pairs["year_end"].astype(str)
+        + " ("
+        + n.astype(str)
+        + " years)"
+    )
+    return pairs.rename(
+        columns={
+            "year_start": "start_year",
+            "year_end": "end_year",
+            "value_start": "start_value",
+            "value_end": "end_value",
+        }
+    ).reset_index(drop=True)
+
+
+MEASURE_LABEL = {
+    "gross_inflow": "Sum of annual gross FDI inflows",
+    "net_inflow": "Sum of annual net FDI inflows",
+}
+
+
+def fdi_cumulative(fdi: pd.DataFrame) -> pd.DataFrame:
+    """Sums of annual flows over every window, labelled with the concept and years covered.
+
+    Stocks are positions, never summed. A window with missing years says how many are missing.
+    """
+    flows = fdi[(fdi["basis"] == "year") & fdi["measure"].isin(list(MEASURE_LABEL))]
+    flows = flows.sort_values("vintage").drop_duplicates(
+        ["source", "host", "investor", "measure", "period_start"], keep="last"
+    )
+    f = flows.assign(year=flows["period_start"].dt.year)
+    rows = []
+    for key, g in f.groupby(["source", "host", "investor", "measure", "currency"], observed=True):
+        series = g.set_index("year")["value"].sort_index()
+        years = series.index.to_numpy()
+        values = series.to_numpy()
+        csum = np.cumsum(values)
+        for i, start in enumerate(years):
+            for j in range(i, len(years)):
+                end = years[j]
+                total = csum[j] - (csum[i - 1] if i else 0.0)
+                span = end - start + 1
+                rows.append((*key, start, end, total, j - i + 1, span - (j - i + 1)))
+    cols = [
+        "source",
+        "host",
+        "investor",
+        "measure",
+        "currency",
+        "start_year",
+        "end_year",
+        "value",
+        "years_covered",
+        "years_missing",
+    ]
+    out = pd.DataFrame(rows, columns=cols)
+    out["label"] = [
+        f"{MEASURE_LABEL[m]} {s}–{e}" + (f" ({miss} years missing)" if miss else "")
+        for m, s, e, miss in zip(
+            out["measure"], out["start_year"], out["end_year"], out["years_missing"], strict=True
+        )
+    ]
+    return out
+
+
+def visa_summary(visas: pd.DataFrame) -> pd.DataFrame:
+    """Counts per issuer x consulate country (all consulates) or nationality, with issuance rate.
+
+    Monthly sources also get Jan–X sums, labelled as sums of monthly reports.
+    """
+    key = [
+        "source",
+        "issuer",
+        "consulate_country",
+        "nationality",
+        "visa_category",
+        "measure",
+        *PERIOD,
+    ]
+    v = visas.copy()
+    v["consulate_country"] = v["consulate_country"].fillna("")
+    v["nationality"] = v["nationality"].fillna("")
+    totals = v.groupby(key, observed=True, as_index=False)["count"].sum()
+    monthly = totals[totals["basis"] == "month"].copy()
+    if not monthly.empty:
+        monthly["_year"] = monthly["period_start"].dt.year
+        monthly["_month"] = monthly["period_start"].dt.month
+        group = [k for k in key if k not in PERIOD] + ["_year"]
+        monthly = monthly.sort_values([*group, "_month"])
+        g = monthly.groupby(group, observed=True, sort=False)
+        monthly["_complete"] = g["_month"].cumcount() + 1 == monthly["_month"]
+        monthly["count"] = g["count"].cumsum()
+        monthly = monthly[monthly["_complete"]]
+        monthly["basis"] = "ytd"
+        monthly["period_start"] = pd.to_datetime(dict(year=monthly["_year"], month=1, day=1))
+        totals = pd.concat([totals, monthly[key + ["count"]]], ignore_index=True)
+    wide = totals.pivot_table(
+        index=[k for k in key if k != "measure"], columns="measure", values="count", aggfunc="sum"
+    ).reset_index()
+    for m in ("applied", "issued", "not_issued"):
+        if m not in wide:
+            wide[m] = np.nan
+    wide["issuance_rate"] = wide["issued"] / wide["applied"].replace(0, np.nan)
+    prev = wide[
+        [
+            *[k for k in key if k not in ("measure", *PERIOD)],
+            "basis",
+            "period_start",
+            "period_end",
+            "issued",
+        ]
+    ].copy()
+    prev["period_start"] = _shift_year(prev["period_start"], 1)
+    prev["period_end"] = _shift_year(prev["period_end"], 1)
+    prev = prev.rename(columns={"issued": "issued_previous"})
+    wide = wide.merge(prev, on=[c for c in prev.columns if c != "issued_previous"], how="left")
+    wide["issued_yoy_growth"] = (wide["issued"] - wide["issued_previous"]) / wide[
+        "issued_previous"
+    ].replace(0, np.nan)
+    for col in ("consulate_country", "nationality"):
+        wide[col] = wide[col].replace("", None)
+    wide["label"] = np.where(wide["basis"] == "ytd", "sum of monthly reports", "")
+    return wide
+
+
+_NUMBER = re.compile(r"(\d+(?:[.,]\d+)?)")
+
+
+def stated_tolerance(value_as_stated: str, value: float) -> float:
+    """Half a unit of the last digit the document printed: '6.4 billion' -> 0.05e9."""
+    m = _NUMBER.search(value_as_stated.replace(",", ""))
+    if not m:
+        return abs(value) * 0.005
+    text = m.group(1)
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    printed = float(text)
+    scale = value / printed if printed else 1.0
+    return 0.5 * 10 ** (-decimals) * abs(scale)
+
+
+def facts_check(
+    facts: pd.DataFrame,
+    trade: pd.DataFrame,
+    shares_: pd.DataFrame,
+    fdi_cum: pd.DataFrame,
+    visas_sum: pd.DataFrame,
+    reference_source: str = "bns-kz-trade-by-country",
+) -> pd.DataFrame:
+    """Each curated figure beside the value computed from official data, with a verdict.
+
+    status: 'consistent' (within the precision the document printed), 'contradicted',
+    'partial' (official data cover only part of the figure), or 'not checkable'.
+    """
+    rows = []
+    latest = latest_vintage(trade)
+    for f in facts.itertuples(index=False):
+        computed, source, note, status = np.nan, "", "", "not checkable"
+        if f.topic == "trade" and f.measure in ("value", "share", "rank"):
+            if f.measure == "value":
+                hit = latest[
+                    (latest["source"] == reference_source)
+                    & (latest["reporter"] == f.reporter)
+                    & (latest["partner"] == f.partner)
+                    & (latest["flow"] == f.flow)
+                    & (latest["basis"] == f.basis)
+                    & (latest["period_start"] == f.period_start)
+                    & (latest["period_end"] == f.period_end)
+                ]
+                if len(hit):
+                    computed, source = float(hit["value_usd"].iloc[0]), hit["citation"].iloc[0]
+            else:
+                grp = shares_[
+                    (shares_["source"] == reference_source)
+                    & (shares_["reporter"] == f.reporter)
+                    & (shares_["flow"] == f.flow)
+                    & (shares_["basis"] == f.basis)
+                    & (shares_["period_start"] == f.period_start)
+                    & (shares_["period_end"] == f.period_end)
+                ]
+                hit = grp[grp["partner"] == f.partner]
+                if len(hit):
+                    source = hit["citation"].iloc[0]
+                    if f.measure == "share":
+                        computed = float(hit["share"].iloc[0])
+                    else:
+                        computed = float(hit["rank"].iloc[0])
+                        above = grp[grp["rank"] < computed].sort_values("rank")["partner"]
+                        note = "after " + " and ".join(countries.label(c) for c in above)
+            if np.isnan(computed):
+                note = note or "no official figure for this period in the bundled sources"
+        elif f.topic == "fdi" and f.measure == "gross_inflow_cumulative":
+            cand = fdi_cum[
+                (fdi_cum["measure"] == "gross_inflow")
+                & (fdi_cum["host"] == f.reporter)
+                & (fdi_cum["investor"] == f.partner)
+                & (fdi_cum["start_year"] == f.period_start.year)
+            ]
+            if len(cand):
+                best = cand.sort_values("end_year").iloc[-1]
+                computed, source = float(best["value"]), f"{best['source']}: {best['label']}"
+                if best["end_year"] < f.period_end.year:
+                    status = "partial"
+                    note = (
+                        f"official gross inflows cover {best['start_year']}–{best['end_year']} only "
+                        f"(USD {best['value'] / 1e9:.2f} bn); the release's window runs to "
+                        f"{f.period_end.year}"
+                    )
+        elif f.topic == "visas":
+            note = (
+                "the bundled official visa data are annual counts by consulate (European "
+                "Commission), not Jan–May counts by nationality; see the annual figures"
+            )
+        if status == "not checkable" and not np.isnan(computed):
+            tol = 0.0 if f.unit == "rank" else stated_tolerance(f.value_as_stated, f.value)
+            if f.qualifier == "over":
+                ok = computed >= f.value - tol
+            else:
+                ok = abs(computed - f.value) <= tol
+            status = "consistent" if ok else "contradicted"
+        diff = (f.value - computed) / computed if computed and not np.isnan(computed) else np.nan
+        rows.append(
+            {
+                "fact_id": f.fact_id,
+                "statement": f.statement,
+                "topic": f.topic,
+                "measure": f.measure,
+                "reporter": f.reporter,
+                "partner": f.partner,
+                "basis": f.basis,
+                "period_start": f.period_start,
+                "period_end": f.period_end,
+                "stated_value": f.value,
+                "unit": f.unit,
+                "value_as_stated": f.value_as_stated,
+                "computed_value": computed,
+                "computed_source": source,
+                "difference_rel": diff,
+                "status": status,
+                "note": note,
+                "citation": f.citation,
+            }
+        )
+    return pd.DataFrame(rows)
