@@ -18,8 +18,20 @@ from etl.errors import InputError, Problem, shorten
 from etl.schemas import Facts
 
 REQUIRED = (
-    "id", "document", "statement", "topic", "measure", "reporter", "partner", "basis", "period",
-    "value_as_stated", "value", "unit", "qualifier", "attributed_to",
+    "id",
+    "document",
+    "statement",
+    "topic",
+    "measure",
+    "reporter",
+    "partner",
+    "basis",
+    "period",
+    "value_as_stated",
+    "value",
+    "unit",
+    "qualifier",
+    "attributed_to",
 )
 
 
@@ -43,7 +55,9 @@ def read(path: Path) -> tuple[dict, list[dict]]:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(path.name, "whole file", "-", "-", f"not valid YAML: {exc}")])
+        raise InputError(
+            [Problem(path.name, "whole file", "-", "-", f"not valid YAML: {exc}")]
+        ) from None
     if not isinstance(doc, dict) or "facts" not in doc or "documents" not in doc:
         raise InputError(
             [Problem(path.name, "top level", "facts/documents", "-", "expected both keys")]
@@ -63,7 +77,9 @@ def normalize(path: Path, documents: dict, entries: list[dict]) -> pd.DataFrame:
         doc = documents.get(entry["document"])
         if doc is None:
             problems.append(
-                Problem(path.name, where, "document", shorten(entry["document"]), "unknown document")
+                Problem(
+                    path.name, where, "document", shorten(entry["document"]), "unknown document"
+                )
             )
             continue
         try:

@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from etl import countries, periods
+from etl import countries, periods, registry
 
 SERIES = ["source", "reporter", "partner", "commodity", "flow"]
 PERIOD = ["basis", "period_start", "period_end"]
@@ -160,7 +160,8 @@ def growth(trade: pd.DataFrame) -> pd.DataFrame:
     denom = out["previous_value"].abs().replace(0, np.nan)
     out["yoy_growth"] = (out["value"] - out["previous_value"]) / denom
     out["comparison"] = [
-        f"{periods.label(b, s, e)} vs {periods.label(b, s.replace(year=s.year - 1), e - pd.DateOffset(years=1))}"
+        f"{periods.label(b, s, e)} vs "
+        f"{periods.label(b, s.replace(year=s.year - 1), e - pd.DateOffset(years=1))}"
         for b, s, e in zip(out["basis"], out["period_start"], out["period_end"], strict=True)
     ]
     cols = [
@@ -302,7 +303,7 @@ def visa_summary(visas: pd.DataFrame) -> pd.DataFrame:
         monthly = monthly[monthly["_complete"]]
         monthly["basis"] = "ytd"
         monthly["period_start"] = pd.to_datetime(dict(year=monthly["_year"], month=1, day=1))
-        totals = pd.concat([totals, monthly[key + ["count"]]], ignore_index=True)
+        totals = pd.concat([totals, monthly[[*key, "count"]]], ignore_index=True)
     wide = totals.pivot_table(
         index=[k for k in key if k != "measure"], columns="measure", values="count", aggfunc="sum"
     ).reset_index()
@@ -397,7 +398,7 @@ def facts_check(
                         note = "after " + " and ".join(countries.label(c) for c in above)
             if np.isnan(computed):
                 note = note or "no official figure for this period in the bundled sources"
-        elif f.topic == "fdi" and f.measure == "gross_inflow_cumulative":
+        elif f.topic == "fdi" and f.measure == "gross_inflow_cumulative" and len(fdi_cum):
             cand = fdi_cum[
                 (fdi_cum["measure"] == "gross_inflow")
                 & (fdi_cum["host"] == f.reporter)
@@ -410,7 +411,8 @@ def facts_check(
                 if best["end_year"] < f.period_end.year:
                     status = "partial"
                     note = (
-                        f"official gross inflows cover {best['start_year']}–{best['end_year']} only "
+                        f"official gross inflows cover {best['start_year']}–{best['end_year']} "
+                        "only "
                         f"(USD {best['value'] / 1e9:.2f} bn); the release's window runs to "
                         f"{f.period_end.year}"
                     )
@@ -426,6 +428,8 @@ def facts_check(
             else:
                 ok = abs(computed - f.value) <= tol
             status = "consistent" if ok else "contradicted"
+            if status == "contradicted" and f.measure == "share":
+                note = _share_explanation(f, facts, latest) or note
         diff = (f.value - computed) / computed if computed and not np.isnan(computed) else np.nan
         rows.append(
             {
@@ -450,3 +454,47 @@ def facts_check(
             }
         )
     return pd.DataFrame(rows)
+
+
+def _short(source: str) -> str:
+    try:
+        return registry.info(source).short
+    except (KeyError, OSError):
+        return source
+
+
+def _share_explanation(fact, facts: pd.DataFrame, latest: pd.DataFrame) -> str:
+    """For a share the data contradict, test whether it fits another period the document cites.
+
+    Releases often quote a year-to-date share beside annual values; dividing the document's own
+    year-to-date partner value by the official year-to-date World total shows whether it does.
+    """
+    ytd_facts = facts[
+        (facts["topic"] == "trade")
+        & (facts["measure"] == "value")
+        & (facts["basis"] == "ytd")
+        & (facts["reporter"] == fact.reporter)
+        & (facts["partner"] == fact.partner)
+        & (facts["flow"] == fact.flow)
+    ]
+    for alt in ytd_facts.itertuples(index=False):
+        world = latest[
+            (latest["reporter"] == fact.reporter)
+            & (latest["partner"] == "WLD")
+            & (latest["flow"] == fact.flow)
+            & (latest["basis"] == "ytd")
+            & (latest["period_start"] == alt.period_start)
+            & (latest["period_end"] == alt.period_end)
+        ]
+        world = world[world["currency"] == "USD"]
+        if world.empty:
+            continue
+        share = alt.value / float(world["value"].iloc[0])
+        period = periods.label("ytd", alt.period_start, alt.period_end)
+        return (
+            f"the document's own {period} figure ({alt.value_as_stated}) is {share:.2%} of the "
+            f"official {period} total ({_short(world['source'].iloc[0])}): the stated share may "
+            f"refer to "
+            f"{period}, not to {fact.period_start.year}"
+        )
+    return ""

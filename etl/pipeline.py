@@ -39,11 +39,25 @@ def _schema_problems(table: str, frame: pd.DataFrame, exc: pa_errors.SchemaError
             file = str(row.get("citation", table))
             key = [str(row.get(c, "")) for c in ("reporter", "partner", "flow", "period_start")]
             where = f"{table} row {idx} ({', '.join(k for k in key if k)})"
-        out.append(Problem(file, where, str(case.column), shorten(case.failure_case),
-                           f"schema check failed: {case.check}"))
+        out.append(
+            Problem(
+                file,
+                where,
+                str(case.column),
+                shorten(case.failure_case),
+                f"schema check failed: {case.check}",
+            )
+        )
     if len(cases) > MAX_PROBLEMS_SHOWN:
-        out.append(Problem(table, "-", "-", "-",
-                           f"... and {len(cases) - MAX_PROBLEMS_SHOWN} more schema failures"))
+        out.append(
+            Problem(
+                table,
+                "-",
+                "-",
+                "-",
+                f"... and {len(cases) - MAX_PROBLEMS_SHOWN} more schema failures",
+            )
+        )
     return out
 
 
@@ -139,6 +153,8 @@ def run(
         for name, frame in outputs.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
         report = _report(results, file_records, outputs, warnings, timings, started)
+        # Checksums of the outputs let any reader verify it sees one complete version.
+        report["outputs"] = {p.name: snapshots.sha256(p) for p in sorted(staging.glob("*.parquet"))}
         (staging / "report.json").write_text(json.dumps(report, indent=1, default=str))
         timings["write"] = round(time.perf_counter() - t0, 3)
         publish(staging, clean)
@@ -152,7 +168,10 @@ def _derive(frames: dict[str, pd.DataFrame], fact_frame: pd.DataFrame) -> dict[s
         metrics.ytd_from_months(trade),
         metrics.months_from_ytd(trade),
     ]
-    trade_derived = pd.concat([d for d in derived_parts if len(d)], ignore_index=True)
+    nonempty = [d for d in derived_parts if len(d)]
+    trade_derived = (
+        pd.concat(nonempty, ignore_index=True) if nonempty else derived_parts[0].iloc[0:0]
+    )
     all_trade = pd.concat([trade, trade_derived.drop(columns="derivation")], ignore_index=True)
     shares = metrics.shares(all_trade)
     fdi_cum = metrics.fdi_cumulative(frames["fdi"]) if len(frames["fdi"]) else pd.DataFrame()
@@ -168,8 +187,14 @@ def _derive(frames: dict[str, pd.DataFrame], fact_frame: pd.DataFrame) -> dict[s
     }
 
 
-def _report(results: list[SourceResult], files: list[dict], outputs: dict[str, pd.DataFrame],
-            warnings: list[str], timings: dict[str, float], started: float) -> dict:
+def _report(
+    results: list[SourceResult],
+    files: list[dict],
+    outputs: dict[str, pd.DataFrame],
+    warnings: list[str],
+    timings: dict[str, float],
+    started: float,
+) -> dict:
     def dropped(items: list[Dropped]) -> list[dict]:
         return [asdict(d) for d in items]
 

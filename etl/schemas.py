@@ -23,13 +23,37 @@ VISA_MEASURES = ["applied", "issued", "not_issued"]
 NON_NEGATIVE_FDI = ["gross_inflow"]
 
 TRADE_KEY = [
-    "source", "reporter", "partner", "commodity", "flow", "basis",
-    "period_start", "period_end", "vintage",
+    "source",
+    "reporter",
+    "partner",
+    "commodity",
+    "flow",
+    "basis",
+    "period_start",
+    "period_end",
+    "vintage",
 ]
-FDI_KEY = ["source", "host", "investor", "measure", "basis", "period_start", "period_end", "vintage"]
+FDI_KEY = [
+    "source",
+    "host",
+    "investor",
+    "measure",
+    "basis",
+    "period_start",
+    "period_end",
+    "vintage",
+]
 VISA_KEY = [
-    "source", "issuer", "consulate_country", "consulate", "nationality", "visa_category",
-    "measure", "basis", "period_start", "period_end",
+    "source",
+    "issuer",
+    "consulate_country",
+    "consulate",
+    "nationality",
+    "visa_category",
+    "measure",
+    "basis",
+    "period_start",
+    "period_end",
 ]
 
 
@@ -246,7 +270,9 @@ class Growth(_Periodic):
 # ---- cross-row rules, shared by the schemas and the tests ------------------------------------
 
 
-def turnover_consistent(df: pd.DataFrame, rel_tol: float = 1e-4, abs_tol: float = 200.0) -> pd.Series:
+def turnover_consistent(
+    df: pd.DataFrame, rel_tol: float = 1e-4, abs_tol: float = 200.0
+) -> pd.Series:
     """True for every row unless a turnover row differs from its exports + imports.
 
     BNS rounds each cell to 0.1 thousand USD (100 USD), so a sum may be off by ~200 USD.

@@ -43,7 +43,9 @@ def finish(fig: go.Figure, *, title: str, subtitle: str, source: str, as_of: str
     register_template()
     fig.update_layout(
         template=TEMPLATE_NAME,
-        title=dict(text=f"<b>{title}</b><br><span style='font-size:13px;color:#555'>{subtitle}</span>"),
+        title=dict(
+            text=f"<b>{title}</b><br><span style='font-size:13px;color:#555'>{subtitle}</span>"
+        ),
         height=height,
     )
     fig.add_annotation(
