@@ -135,13 +135,27 @@ def shares(trade: pd.DataFrame) -> pd.DataFrame:
     return out[cols].reset_index(drop=True)
 
 
-def _shift_year(ts: pd.Series, years: int) -> pd.Series:
-    return ts.apply(
-        lambda t: (
-            t.replace(year=t.year + years)
-            if not (t.month == 2 and t.day == 29)
-            else pd.Timestamp(t.year + years, 3, 1) - pd.Timedelta(days=1)
-        )
+def _shift_year(ts: pd.Series, years: int, month_end: bool = False) -> pd.Series:
+    """The same day-of-month (or month end) `years` later; periods are whole months."""
+    day = 1
+    out = pd.to_datetime(dict(year=ts.dt.year + years, month=ts.dt.month, day=day))
+    return out + pd.offsets.MonthEnd(0) if month_end else out
+
+
+def _comparison_labels(frame: pd.DataFrame) -> pd.Series:
+    """'Jan–Apr 2024 vs Jan–Apr 2023', computed once per distinct period."""
+    keys = frame[PERIOD].drop_duplicates()
+    labels = {
+        (b, s, e): f"{periods.label(b, s, e)} vs "
+        f"{periods.label(b, s.replace(year=s.year - 1), e - pd.DateOffset(years=1))}"
+        for b, s, e in keys.itertuples(index=False)
+    }
+    return pd.Series(
+        [
+            labels[k]
+            for k in zip(frame["basis"], frame["period_start"], frame["period_end"], strict=True)
+        ],
+        index=frame.index,
     )
 
 
@@ -152,18 +166,12 @@ def growth(trade: pd.DataFrame) -> pd.DataFrame:
     t = pd.concat([t, bal], ignore_index=True)
     prev = t[[*SERIES, *PERIOD, "value"]].copy()
     prev["period_start"] = _shift_year(prev["period_start"], 1)
-    prev["period_end"] = pd.to_datetime(
-        dict(year=prev["period_end"].dt.year + 1, month=prev["period_end"].dt.month, day=1)
-    ) + pd.offsets.MonthEnd(0)
+    prev["period_end"] = _shift_year(prev["period_end"], 1, month_end=True)
     prev = prev.rename(columns={"value": "previous_value"})
     out = t.merge(prev, on=[*SERIES, *PERIOD], how="inner")
     denom = out["previous_value"].abs().replace(0, np.nan)
     out["yoy_growth"] = (out["value"] - out["previous_value"]) / denom
-    out["comparison"] = [
-        f"{periods.label(b, s, e)} vs "
-        f"{periods.label(b, s.replace(year=s.year - 1), e - pd.DateOffset(years=1))}"
-        for b, s, e in zip(out["basis"], out["period_start"], out["period_end"], strict=True)
-    ]
+    out["comparison"] = _comparison_labels(out)
     cols = [
         *SERIES[:-2],
         "flow",
@@ -192,26 +200,41 @@ def balance(trade: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def cagr(trade: pd.DataFrame) -> pd.DataFrame:
-    """Compound annual growth for every window start < end of annual series with both ends > 0."""
+TOP_PARTNERS_FOR_CAGR = 25
+
+
+def cagr(trade: pd.DataFrame, shares_: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Compound annual growth for every window start < end of annual series with both ends > 0.
+
+    Every pair of years is kept so any window can be selected; to bound the size (IMF DOTS has
+    60 years x 200 partners per reporter) only the World row, the EU and partners that ranked in
+    the top 25 of their source in some year get windows.
+    """
     annual = latest_vintage(trade[(trade["basis"] == "year") & (trade["commodity"] == "TOTAL")])
     a = annual.assign(year=annual["period_start"].dt.year)[
         ["source", "reporter", "partner", "flow", "year", "value", "currency"]
     ]
     a = a[a["value"] > 0]
+    if shares_ is not None and len(shares_):
+        top = shares_.loc[
+            shares_["rank"] <= TOP_PARTNERS_FOR_CAGR, ["source", "reporter", "partner"]
+        ]
+        keep = pd.concat([top, a.loc[a["partner"].isin(["WLD", "EUU"]), top.columns]])
+        a = a.merge(keep.drop_duplicates(), on=["source", "reporter", "partner"])
     pairs = a.merge(
         a, on=["source", "reporter", "partner", "flow", "currency"], suffixes=("_start", "_end")
     )
     pairs = pairs[pairs["year_end"] > pairs["year_start"]].copy()
     n = pairs["year_end"] - pairs["year_start"]
     pairs["cagr"] = (pairs["value_end"] / pairs["value_start"]) ** (1 / n) - 1
+    plural = np.where(n == 1, " year)", " years)")
     pairs["window"] = (
         pairs["year_start"].astype(str)
         + "–"
         + pairs["year_end"].astype(str)
         + " ("
         + n.astype(str)
-        + " years)"
+        + plural
     )
     return pairs.rename(
         columns={
@@ -321,7 +344,7 @@ def visa_summary(visas: pd.DataFrame) -> pd.DataFrame:
         ]
     ].copy()
     prev["period_start"] = _shift_year(prev["period_start"], 1)
-    prev["period_end"] = _shift_year(prev["period_end"], 1)
+    prev["period_end"] = _shift_year(prev["period_end"], 1, month_end=True)
     prev = prev.rename(columns={"issued": "issued_previous"})
     wide = wide.merge(prev, on=[c for c in prev.columns if c != "issued_previous"], how="left")
     wide["issued_yoy_growth"] = (wide["issued"] - wide["issued_previous"]) / wide[

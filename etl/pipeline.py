@@ -25,39 +25,34 @@ MAX_PROBLEMS_SHOWN = 200
 
 
 def _schema_problems(table: str, frame: pd.DataFrame, exc: pa_errors.SchemaErrors) -> list[Problem]:
-    """Turn pandera's failure cases into problems that point at the row's file."""
+    """Turn pandera's failure cases into problems that point at the row's file.
+
+    A row-wise dataframe check fails once per column; those are folded into one problem per
+    row and check, naming the row's key instead of every cell.
+    """
+    cases = exc.failure_cases.copy()
+    cases["index"] = cases["index"].astype(object)
+    folded = cases.groupby(["check", "index"], dropna=False, sort=False).agg(
+        column=("column", "first"), value=("failure_case", "first"), n=("column", "size")
+    )
     out: list[Problem] = []
-    cases = exc.failure_cases
-    for case in cases.head(MAX_PROBLEMS_SHOWN).itertuples(index=False):
-        idx = case.index
-        where = f"{table} row {idx}"
-        file = table
+    for (check, idx), case in folded.head(MAX_PROBLEMS_SHOWN).iterrows():
+        where, file, column, value = f"{table} row {idx}", table, str(case["column"]), case["value"]
         if idx is not None and not pd.isna(idx) and idx in frame.index:
             row = frame.loc[idx]
-            if isinstance(row, pd.DataFrame):
-                row = row.iloc[0]
             file = str(row.get("citation", table))
-            key = [str(row.get(c, "")) for c in ("reporter", "partner", "flow", "period_start")]
-            where = f"{table} row {idx} ({', '.join(k for k in key if k)})"
-        out.append(
-            Problem(
-                file,
-                where,
-                str(case.column),
-                shorten(case.failure_case),
-                f"schema check failed: {case.check}",
-            )
-        )
-    if len(cases) > MAX_PROBLEMS_SHOWN:
-        out.append(
-            Problem(
-                table,
-                "-",
-                "-",
-                "-",
-                f"... and {len(cases) - MAX_PROBLEMS_SHOWN} more schema failures",
-            )
-        )
+            key = [str(row.get(c, "")) for c in ("reporter", "host", "issuer", "partner",
+                                                    "investor", "flow", "measure")]
+            period = row.get("period_start")
+            key.append(str(period.date()) if isinstance(period, pd.Timestamp) else "")
+            where = f"{table} row {idx} ({', '.join(k for k in key if k and k != 'nan')})"
+            if case["n"] > 1:  # a whole-row check: show the value that carries the rule
+                column = "value" if "value" in frame.columns else column
+                value = row.get(column, value)
+        out.append(Problem(file, where, column, shorten(value), f"schema check failed: {check}"))
+    if len(folded) > MAX_PROBLEMS_SHOWN:
+        out.append(Problem(table, "-", "-", "-",
+                           f"... and {len(folded) - MAX_PROBLEMS_SHOWN} more schema failures"))
     return out
 
 
@@ -135,6 +130,7 @@ def run(
             frames["trade"] = fx.add_usd(frames["trade"])
         if len(frames["fdi"]):
             frames["fdi"] = fx.add_usd(frames["fdi"])
+        warnings += _plausibility_warnings(frames)
         for table in TABLE_SCHEMAS:
             if len(frames[table]):
                 frames[table], table_problems = validate(table, frames[table])
@@ -161,6 +157,18 @@ def run(
         return report
 
 
+def _plausibility_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
+    """Published but surprising values: kept, and said in the report."""
+    out: list[str] = []
+    fdi = frames["fdi"]
+    if len(fdi):
+        negative = fdi[(fdi["measure"] == "gross_inflow") & (fdi["value"] < 0)]
+        for r in negative.itertuples(index=False):
+            out.append(f"{r.source}: negative gross inflow {r.value / 1e6:,.0f} USD m from "
+                       f"{r.investor} into {r.host} in {r.period_start.year} (as published)")
+    return out
+
+
 def _derive(frames: dict[str, pd.DataFrame], fact_frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     trade = frames["trade"]
     derived_parts = [
@@ -180,7 +188,7 @@ def _derive(frames: dict[str, pd.DataFrame], fact_frame: pd.DataFrame) -> dict[s
         "trade_derived": trade_derived,
         "shares": schemas.Shares.validate(shares, lazy=True),
         "growth": schemas.Growth.validate(metrics.growth(all_trade), lazy=True),
-        "cagr": metrics.cagr(all_trade),
+        "cagr": metrics.cagr(all_trade, shares),
         "fdi_cumulative": fdi_cum,
         "visa_summary": visa_sum,
         "facts_check": metrics.facts_check(fact_frame, all_trade, shares, fdi_cum, visa_sum),

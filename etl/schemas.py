@@ -18,9 +18,9 @@ VALUATIONS = ["FOB", "CIF", "unknown"]
 CURRENCIES = ["USD", "EUR"]
 FDI_MEASURES = ["gross_inflow", "net_inflow", "inward_stock"]
 VISA_MEASURES = ["applied", "issued", "not_issued"]
-# Turnover, exports and imports of goods cannot be negative; neither can gross inflows or stocks
-# reported as positions (stocks can be negative in BPM6 but wiiw's Kazakhstan stocks are not).
-NON_NEGATIVE_FDI = ["gross_inflow"]
+# FDI values may be negative in every measure: UNCTAD's "gross inflows" for Kazakhstan hold
+# negative cells (e.g. Italy 2010), net flows are often negative and BPM6 stocks can be. The
+# pipeline reports negative gross inflows as warnings instead of rejecting the published figure.
 
 TRADE_KEY = [
     "source",
@@ -151,10 +151,6 @@ class Fdi(_Periodic):
     @pa.check("host", "investor", name="ISO 3166 alpha-3 or listed aggregate code")
     def _codes(cls, s: pd.Series) -> pd.Series:
         return _known_code(s)
-
-    @pa.dataframe_check(name="gross inflows are non-negative")
-    def _gross_non_negative(cls, df: pd.DataFrame) -> pd.Series:
-        return ~df["measure"].isin(NON_NEGATIVE_FDI) | (df["value"] >= 0)
 
 
 class Visas(_Periodic):

@@ -78,7 +78,10 @@ def materialise(
             else:
                 problems.append(
                     Problem(
-                        f"{snap.source}/{snap.name}", "whole file", "-", "-",
+                        f"{snap.source}/{snap.name}",
+                        "whole file",
+                        "-",
+                        "-",
                         "snapshot file missing: not downloadable here and not in a mirror; "
                         "run `make etl MIRROR=<folder holding the source folders>`",
                     )
@@ -96,13 +99,21 @@ def materialise(
             else:
                 problems.append(
                     Problem(
-                        f"{snap.source}/{snap.name}", "whole file", "sha256", digest,
+                        f"{snap.source}/{snap.name}",
+                        "whole file",
+                        "sha256",
+                        digest,
                         f"differs from the manifest's {snap.sha256}: the publisher changed the "
                         "file; check it, then rerun with --accept-new-vintage",
                     )
                 )
         records.append(
-            {"source": snap.source, "name": snap.name, "sha256": digest,
-             "bytes": target.stat().st_size, "origin": origin}
+            {
+                "source": snap.source,
+                "name": snap.name,
+                "sha256": digest,
+                "bytes": target.stat().st_size,
+                "origin": origin,
+            }
         )
     return records, problems, warnings

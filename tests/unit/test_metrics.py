@@ -113,7 +113,7 @@ def test_cagr_over_a_labelled_window(annual):
     c = metrics.cagr(annual)
     ita = c[(c["partner"] == "ITA") & (c["flow"] == "turnover")]
     assert ita["cagr"].item() == pytest.approx(16 / 12 - 1)
-    assert ita["window"].item() == "2022–2023 (1 years)"
+    assert ita["window"].item() == "2022–2023 (1 year)"
 
 
 def test_fdi_cumulative_sums_flows_and_says_what_is_missing():

@@ -1,0 +1,557 @@
+"""UNCTAD Bilateral FDI Statistics 2014, Table 1: FDI flows into one host economy by origin.
+
+Grain: host economy x investor (economy or UNCTAD grouping) x calendar year, 2001-2012, in USD
+(the sheet says millions; `value` is in dollars). One CSV per host, an R `write.csv` dump of the
+UNCTAD fact-sheet grid (`webdiaeia2014d3_<ISO3>.xls`, sheet 1): a first column of R row numbers,
+a header line of R-made names whose first name is the host ("Kazakhstan", "CHINA"), then the
+sheet's cell texts. The hierarchy is the column a name stands in (World, economic grouping,
+region, sub-region, economy); groupings are kept and flagged as aggregates.
+
+Caveat: the concept differs by host. UNCTAD compiles each host's central-bank figures: Kazakhstan's
+are gross inflows (footnote "Data refer to gross inflows."), the others net flows, which
+may be negative. The measure is read from the footnote, never assumed the same for all hosts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from etl import countries, periods, registry
+from etl.errors import InputError, Problem, shorten
+from etl.sources.base import Dropped, SourceResult
+
+SOURCE = "unctad-bilateral-fdi"
+VINTAGE = "2014 edition"
+TABLE_TITLE = "table 1. fdi flows in the host economy"
+HEADER_TEXT = "region / economy"
+NOT_AVAILABLE = ".."
+PAGE_MARKER = "/..."
+# What the unit line says -> (unit_original, factor to base units, currency).
+UNITS = {"(millions of us dollars)": ("USD m", 1e6, "USD")}
+LABEL_COLUMN = "Region / economy"
+# Levels by the column a name stands in: 0 World, 1 economic grouping, 2 region, 3 sub-region,
+# 4 economy. Names in the first two columns are always groupings.
+AGGREGATE_ONLY_LEVELS = (0, 1)
+
+# Thousands are separated by a space; UNCTAD's number format prints a minus as "- -", "--" or
+# "-- " before the digits ("- -5", "-- 156", "--1 234"). A single "-" is accepted too.
+_NUMBER = re.compile(r"(?P<minus>-\s?-?\s?)?(?P<digits>\d{1,3}(?: \d{3})+|\d+)")
+_SPACES = str.maketrans({"\xa0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " "})
+_YEAR = re.compile(r"\d{4}")
+_STEM_CODE = re.compile(r"(?:^|[_\-\s.])([A-Za-z]{3})$")
+_FILLERS = {"", "NA"}
+_FOOTERS = ("source:", "note:")
+
+
+def parse_unctad_number(text: str) -> float | None:
+    """Parse a UNCTAD display number ("4 557", "--1 234", "- -5") in the sheet's unit.
+
+    Returns None for ".." (not available). Raises ValueError for anything else that is not an
+    integer with space-separated thousands, so the caller can report the cell.
+    """
+    cleaned = str(text).translate(_SPACES).strip()
+    if cleaned == NOT_AVAILABLE:
+        return None
+    match = _NUMBER.fullmatch(cleaned)
+    if match is None:
+        raise ValueError(
+            "expected a whole number with thousands separated by spaces ('4 557'), "
+            "a negative in UNCTAD's form ('- -5', '-- 156', '--1 234') or '..' (not available)"
+        )
+    number = float(match["digits"].replace(" ", ""))
+    # "- -0" is a negative flow rounded to zero; keep it as 0.0 rather than -0.0.
+    return -number + 0.0 if match["minus"] else number
+
+
+@dataclass
+class _Table:
+    """What the title, unit, header and footer lines of one file say."""
+
+    titles: list[str] = field(default_factory=list)
+    unit_text: str = ""
+    years: dict[int, int] = field(default_factory=dict)  # grid column -> year
+    notes: list[str] = field(default_factory=list)
+    compiled_from: list[str] = field(default_factory=list)
+
+
+def _decode(path: Path, problems: list[Problem]) -> tuple[str | None, str]:
+    """The file's text and its encoding; R on Windows wrote some files in Windows-1252."""
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            bad = raw[exc.start : exc.start + 8]
+    problems.append(
+        Problem(path.name, "whole file", "-", shorten(bad), "file must be UTF-8 or Windows-1252")
+    )
+    return None, ""
+
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).translate(_SPACES).split()).casefold()
+
+
+def _grid(path: Path, problems: list[Problem]) -> tuple[str, str, list[tuple[int, list[str]]]]:
+    """The encoding, the R header's first name (the host) and the rows as (file line, cells)."""
+    text, encoding = _decode(path, problems)
+    if text is None:
+        return "", "", []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        lines = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        problems.append(Problem(path.name, f"line {reader.line_num}", "-", "", f"bad CSV: {exc}"))
+        return encoding, "", []
+    if not lines:
+        problems.append(Problem(path.name, "whole file", "-", "", "file is empty"))
+        return encoding, "", []
+    _, header = lines[0]
+    # R's write.csv puts the row names in an unnamed first column; drop it when it is there.
+    offset = 1 if header and header[0] == "" else 0
+    host_label = header[offset] if len(header) > offset else ""
+    width = len(header)
+    rows: list[tuple[int, list[str]]] = []
+    for line, row in lines[1:]:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != width:
+            problems.append(
+                Problem(
+                    path.name,
+                    f"line {line}",
+                    "-",
+                    shorten(",".join(row)),
+                    f"row has {len(row)} cells but the header line has {width} "
+                    "(truncated or edited file?)",
+                )
+            )
+            continue
+        rows.append((line, row[offset:]))
+    return encoding, host_label, rows
+
+
+def _is_header_row(cells: list[str]) -> bool:
+    return any(_norm(cell) == HEADER_TEXT for cell in cells)
+
+
+def _year_columns(cells: list[str]) -> dict[int, int]:
+    return {i: int(c.strip()) for i, c in enumerate(cells) if _YEAR.fullmatch(c.strip())}
+
+
+def _label_columns(rows: list[tuple[int, list[str]]], first_year: int) -> list[int]:
+    """Grid columns left of the years that hold names; R's `NA` filler column is skipped."""
+    return [
+        col
+        for col in range(first_year)
+        if any(cells[col].strip() not in _FILLERS for _, cells in rows)
+    ]
+
+
+def read(path: Path) -> pd.DataFrame:
+    """One row per (name, year) cell as the file has it: level, label, year and the cell text.
+
+    Table-level facts (header host name, title, unit line, footnotes) ride along as columns.
+    Titles, unit lines, repeated headers ("(continued)", "(concluded)"), page markers ("/...")
+    and footers (Source:, Note:) are layout, not data, and yield no rows.
+    """
+    problems: list[Problem] = []
+    encoding, host_label, rows = _grid(path, problems)
+    header_rows = [(line, cells) for line, cells in rows if _is_header_row(cells)]
+    if rows and not header_rows:
+        problems.append(
+            Problem(path.name, "whole file", LABEL_COLUMN, "", "no header row 'Region / economy'")
+        )
+    if problems:
+        raise InputError(problems)
+
+    table = _Table()
+    first_line, first_header = header_rows[0]
+    table.years = _year_columns(first_header)
+    if not table.years:
+        problems.append(
+            Problem(
+                path.name,
+                f"line {first_line}",
+                LABEL_COLUMN,
+                shorten(",".join(first_header)),
+                "the header row names no year columns",
+            )
+        )
+        raise InputError(problems)
+    for line, cells in header_rows[1:]:
+        if _year_columns(cells) != table.years:
+            problems.append(
+                Problem(
+                    path.name,
+                    f"line {line}",
+                    LABEL_COLUMN,
+                    shorten(",".join(cells)),
+                    "repeated header row lists other years than the first header row",
+                )
+            )
+    first_year = min(table.years)
+    body = [(line, cells) for line, cells in rows if not _is_header_row(cells)]
+    label_cols = _label_columns(body, first_year)
+
+    records: list[dict[str, object]] = []
+    for line, cells in body:
+        records.extend(_data_cells(path.name, line, cells, label_cols, table, problems))
+    _check_table(path.name, table, problems)
+    if problems:
+        raise InputError(problems)
+    frame = pd.DataFrame.from_records(
+        records, columns=["file", "line", "location", "level", "label", "year", "text"]
+    )
+    frame["host_label"] = host_label.strip()
+    frame["title"] = table.titles[0] if table.titles else ""
+    frame["unit_text"] = table.unit_text
+    frame["notes"] = " ".join(table.notes)
+    frame["compiled_from"] = " ".join(table.compiled_from)
+    frame["encoding"] = encoding
+    return frame
+
+
+def _data_cells(
+    file: str,
+    line: int,
+    cells: list[str],
+    label_cols: list[int],
+    table: _Table,
+    problems: list[Problem],
+) -> list[dict[str, object]]:
+    """Rows for one sheet line, or none when the line is a title, unit, marker or footer."""
+    names = [(level, cells[col].strip()) for level, col in enumerate(label_cols)]
+    names = [(level, name) for level, name in names if name and name != "NA"]
+    values = {year: cells[col].strip() for col, year in table.years.items()}
+    filled = {year: text for year, text in values.items() if text}
+    location = f"line {line}"
+    if not names:
+        if set(filled.values()) <= {PAGE_MARKER}:
+            return []
+        problems.append(
+            Problem(file, location, LABEL_COLUMN, "", "values without a region/economy name")
+        )
+        return []
+    if len(names) > 1:
+        problems.append(
+            Problem(
+                file,
+                location,
+                LABEL_COLUMN,
+                shorten(" | ".join(n for _, n in names)),
+                "a row must hold one name, in the column of its hierarchy level",
+            )
+        )
+        return []
+    level, name = names[0]
+    if level == 0 and not filled and _layout_line(name, table, file, location, problems):
+        return []
+    missing = [str(year) for year, text in values.items() if not text]
+    if missing:
+        problems.append(
+            Problem(
+                file,
+                location,
+                ", ".join(missing),
+                "",
+                f"empty value cell for {name!r} (UNCTAD writes '..' for not available)",
+            )
+        )
+    return [
+        {
+            "file": file,
+            "line": line,
+            "location": location,
+            "level": level,
+            "label": name,
+            "year": year,
+            "text": text,
+        }
+        for year, text in values.items()
+        if text
+    ]
+
+
+def _layout_line(
+    name: str, table: _Table, file: str, location: str, problems: list[Problem]
+) -> bool:
+    """Record a title, unit line or footer; False if the text is none of them (a name)."""
+    key = _norm(name)
+    if key.startswith("table "):
+        if not key.startswith(TABLE_TITLE):
+            problems.append(
+                Problem(
+                    file,
+                    location,
+                    LABEL_COLUMN,
+                    shorten(name),
+                    "only 'Table 1. FDI flows in the host economy, by geographical origin' "
+                    "is supported",
+                )
+            )
+        table.titles.append(name)
+        return True
+    if key.startswith("(") and key.endswith(")"):
+        if table.unit_text and key != _norm(table.unit_text):
+            problems.append(
+                Problem(
+                    file,
+                    location,
+                    LABEL_COLUMN,
+                    shorten(name),
+                    f"unit line differs from the first one {table.unit_text!r}",
+                )
+            )
+        table.unit_text = table.unit_text or name
+        return True
+    if key.startswith(_FOOTERS):
+        body = " ".join(name.split(":", 1)[1].split())
+        (table.notes if key.startswith("note:") else table.compiled_from).append(body)
+        return True
+    return False
+
+
+def _check_table(file: str, table: _Table, problems: list[Problem]) -> None:
+    if not table.titles:
+        problems.append(
+            Problem(
+                file,
+                "whole file",
+                LABEL_COLUMN,
+                "",
+                "no title 'Table 1. FDI flows in the host economy, by geographical origin'",
+            )
+        )
+    if _norm(table.unit_text) not in UNITS:
+        problems.append(
+            Problem(
+                file,
+                "whole file",
+                LABEL_COLUMN,
+                table.unit_text,
+                f"unit line must be one of {sorted(UNITS)}",
+            )
+        )
+
+
+def host_of(file: str, host_label: str) -> tuple[str | None, Problem | None]:
+    """Host ISO3 from the file name's trailing code and the header name; both must agree."""
+    stem = Path(file).stem
+    match = _STEM_CODE.search(stem)
+    from_stem = match[1].upper() if match else None
+    if from_stem is not None and (
+        from_stem not in countries.known_codes() or countries.is_aggregate(from_stem)
+    ):
+        from_stem = None
+    from_label = None
+    label_known = True
+    if host_label and not re.fullmatch(r"X(\.\d+)?|V\d+", host_label):
+        try:
+            from_label = countries.to_iso3(host_label, "unctad")
+        except countries.UnknownCountry:
+            label_known = False
+    if from_stem and from_label and from_stem != from_label:
+        return None, Problem(
+            file,
+            "line 1",
+            "header",
+            host_label,
+            f"host in the header ({from_label}) differs from the file name's code ({from_stem})",
+        )
+    host = from_stem or from_label
+    if host is None:
+        rule = (
+            "host economy unknown: name the file <ISO3>.csv or add the header name to "
+            "etl/country_names/unctad.csv"
+        )
+        return None, Problem(file, "line 1", "header", host_label, rule)
+    if not label_known:
+        return None, Problem(
+            file,
+            "line 1",
+            "header",
+            host_label,
+            "unknown host name: add it to etl/country_names/unctad.csv",
+        )
+    return host, None
+
+
+def measure_of(notes: str) -> str:
+    """Gross inflows when the footnote says so (Kazakhstan), else UNCTAD's net flows."""
+    return "gross_inflow" if "gross inflow" in _norm(notes) else "net_inflow"
+
+
+def normalize(frame: pd.DataFrame) -> pd.DataFrame:
+    """Tidy `Fdi` rows from `read()` output; ".." cells yield no row (see `not_published`)."""
+    problems: list[Problem] = []
+    out: list[pd.DataFrame] = []
+    for file, part in frame.groupby("file", sort=False):
+        tidy = _normalize_file(str(file), part, problems)
+        if tidy is not None:
+            out.append(tidy)
+    if problems:
+        raise InputError(problems)
+    if not out:
+        return pd.DataFrame(columns=_COLUMNS)
+    return pd.concat(out, ignore_index=True)
+
+
+_COLUMNS = [
+    "source",
+    "host",
+    "investor",
+    "investor_label",
+    "investor_is_aggregate",
+    "measure",
+    "basis",
+    "period_start",
+    "period_end",
+    "value",
+    "value_original",
+    "unit_original",
+    "currency",
+    "value_usd",
+    "vintage",
+    "citation",
+    "note",
+]
+
+
+def _normalize_file(file: str, part: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame | None:
+    first = part.iloc[0]
+    host, problem = host_of(file, str(first["host_label"]))
+    if problem is not None:
+        problems.append(problem)
+    unit_original, factor, currency = UNITS[_norm(str(first["unit_text"]))]
+    codes = _investor_codes(file, part, problems)
+    rows: list[dict[str, object]] = []
+    for rec in part.itertuples(index=False):
+        try:
+            number = parse_unctad_number(str(rec.text))
+        except ValueError as exc:
+            problems.append(
+                Problem(file, str(rec.location), str(rec.year), shorten(rec.text), str(exc))
+            )
+            continue
+        code = codes.get(int(rec.line))
+        if number is None or code is None:
+            continue
+        start, end = periods.year_period(int(rec.year))
+        rows.append(
+            {
+                "investor": code,
+                "investor_label": " ".join(str(rec.label).split()),
+                "period_start": start,
+                "period_end": end,
+                "value_original": number,
+            }
+        )
+    if host is None or not rows:
+        return None
+    tidy = pd.DataFrame.from_records(rows)
+    tidy.insert(0, "source", SOURCE)
+    tidy.insert(1, "host", host)
+    tidy["investor_is_aggregate"] = tidy["investor"].map(countries.is_aggregate).astype(bool)
+    tidy["measure"] = measure_of(str(first["notes"]))
+    tidy["basis"] = "year"
+    tidy["value"] = tidy["value_original"] * factor
+    tidy["unit_original"] = unit_original
+    tidy["currency"] = currency
+    tidy["value_usd"] = tidy["value"] if currency == "USD" else float("nan")
+    tidy["vintage"] = VINTAGE
+    tidy["citation"] = registry.citation(SOURCE, file)
+    tidy["note"] = note_of(str(first["notes"]), str(first["compiled_from"]))
+    return tidy[_COLUMNS]
+
+
+def note_of(notes: str, compiled_from: str) -> str | None:
+    """The file's footnote plus whose data UNCTAD compiled ("Source: ... Deutsche Bundesbank.")."""
+    parts = [notes.strip()]
+    if compiled_from.strip():
+        parts.append(f"Source: {compiled_from.strip()}")
+    return " ".join(p for p in parts if p) or None
+
+
+def _investor_codes(file: str, part: pd.DataFrame, problems: list[Problem]) -> dict[int, str]:
+    """File line -> ISO3 or aggregate code of the name on that line; unknown names reported."""
+    codes: dict[int, str] = {}
+    for rec in part.drop_duplicates("line").itertuples(index=False):
+        label, level = str(rec.label), int(rec.level)
+        try:
+            code = countries.to_iso3(label, "unctad")
+        except countries.UnknownCountry as exc:
+            problems.append(Problem(file, str(rec.location), LABEL_COLUMN, label, str(exc)))
+            continue
+        if level in AGGREGATE_ONLY_LEVELS and not countries.is_aggregate(code):
+            problems.append(
+                Problem(
+                    file,
+                    str(rec.location),
+                    LABEL_COLUMN,
+                    label,
+                    f"a name in hierarchy column {level + 1} must be a grouping, "
+                    f"but it maps to the economy {code}",
+                )
+            )
+            continue
+        codes[int(rec.line)] = code
+    return codes
+
+
+def not_published(frame: pd.DataFrame) -> list[Dropped]:
+    """The ".." cells of `read()` output: read, but there is no value to publish."""
+    na = frame[frame["text"].map(lambda t: str(t).translate(_SPACES).strip() == NOT_AVAILABLE)]
+    return [
+        Dropped(
+            file=str(r.file),
+            location=f"{r.location}, column {r.year}",
+            reason="'..' = not available in UNCTAD's table",
+            content=f"{r.label} {r.year}: {r.text!r}",
+        )
+        for r in na.itertuples(index=False)
+    ]
+
+
+def load(folder: Path) -> SourceResult:
+    """Every host-economy CSV in `folder` -> one "fdi" frame; all problems reported together."""
+    files = sorted(p for p in folder.glob("*.csv") if p.is_file())
+    if not files:
+        raise InputError(
+            [Problem(str(folder), "folder", "-", "", "no UNCTAD host-economy CSV files found")]
+        )
+    problems: list[Problem] = []
+    faithful: list[pd.DataFrame] = []
+    warnings: list[str] = []
+    for path in files:
+        try:
+            one = read(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        faithful.append(one)
+        if not one.empty and one["encoding"].iat[0] == "cp1252":
+            warnings.append(f"{path.name}: not UTF-8; decoded as Windows-1252")
+    frame = pd.concat(faithful, ignore_index=True) if faithful else pd.DataFrame()
+    tidy = pd.DataFrame(columns=_COLUMNS)
+    if not frame.empty:
+        try:
+            tidy = normalize(frame)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return SourceResult(
+        source=SOURCE,
+        frames={"fdi": tidy},
+        files=files,
+        rows_in=len(frame),  # value cells read: published rows + dropped cells
+        dropped=not_published(frame),
+        warnings=warnings,
+    )
