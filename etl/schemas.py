@@ -101,6 +101,8 @@ class Trade(_Periodic):
     valuation: Series[str] = pa.Field(isin=VALUATIONS)
     vintage: Series[str]
     citation: Series[str]
+    # Where the value stands in the file ("..., sheet '2023', row 38"): traceable to the cell.
+    location: Series[str] | None = pa.Field(nullable=True)
     flag: Series[str] = pa.Field(nullable=True)
 
     class Config:
@@ -141,6 +143,7 @@ class Fdi(_Periodic):
     value_usd: Series[float] = pa.Field(nullable=True)
     vintage: Series[str]
     citation: Series[str]
+    location: Series[str] | None = pa.Field(nullable=True)
     note: Series[str] = pa.Field(nullable=True)
 
     class Config:
@@ -166,6 +169,7 @@ class Visas(_Periodic):
     count: Series[int] = pa.Field(ge=0)
     vintage: Series[str]
     citation: Series[str]
+    location: Series[str] | None = pa.Field(nullable=True)
 
     class Config:
         strict = "filter"
