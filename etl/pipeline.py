@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 import uuid
 from dataclasses import asdict
@@ -14,7 +15,7 @@ import pandas as pd
 import pandera.errors as pa_errors
 
 from etl import facts as facts_reader
-from etl import fx, metrics, schemas, snapshots
+from etl import fx, metrics, periods, schemas, snapshots, stream
 from etl.atomic import publish, run_lock, staging_dir
 from etl.errors import InputError, Problem, shorten
 from etl.sources import OPTIONAL_READERS, READERS, reader
@@ -41,8 +42,10 @@ def _schema_problems(table: str, frame: pd.DataFrame, exc: pa_errors.SchemaError
         if idx is not None and not pd.isna(idx) and idx in frame.index:
             row = frame.loc[idx]
             file = str(row.get("citation", table))
-            key = [str(row.get(c, "")) for c in ("reporter", "host", "issuer", "partner",
-                                                    "investor", "flow", "measure")]
+            key = [
+                str(row.get(c, ""))
+                for c in ("reporter", "host", "issuer", "partner", "investor", "flow", "measure")
+            ]
             period = row.get("period_start")
             key.append(str(period.date()) if isinstance(period, pd.Timestamp) else "")
             where = f"{table} row {idx} ({', '.join(k for k in key if k and k != 'nan')})"
@@ -51,8 +54,15 @@ def _schema_problems(table: str, frame: pd.DataFrame, exc: pa_errors.SchemaError
                 value = row.get(column, value)
         out.append(Problem(file, where, column, shorten(value), f"schema check failed: {check}"))
     if len(folded) > MAX_PROBLEMS_SHOWN:
-        out.append(Problem(table, "-", "-", "-",
-                           f"... and {len(folded) - MAX_PROBLEMS_SHOWN} more schema failures"))
+        out.append(
+            Problem(
+                table,
+                "-",
+                "-",
+                "-",
+                f"... and {len(folded) - MAX_PROBLEMS_SHOWN} more schema failures",
+            )
+        )
     return out
 
 
@@ -105,8 +115,12 @@ def run(
             if snap_problems:
                 raise InputError(problems)
 
+        sources = _sources_present(raw, only)
+        streaming = [s for s in sources if stream.is_streaming(reader(s))]
         results: list[SourceResult] = []
-        for source in _sources_present(raw, only):
+        for source in sources:
+            if source in streaming:
+                continue
             t0 = time.perf_counter()
             try:
                 results.append(_load_source(source, raw))
@@ -139,33 +153,131 @@ def run(
         if problems:
             raise InputError(problems)
 
-        t0 = time.perf_counter()
-        derived = _derive(frames, fact_frame)
-        timings["derive"] = round(time.perf_counter() - t0, 3)
-
-        t0 = time.perf_counter()
         staging = staging_dir(clean)
-        outputs = {**frames, "facts": fact_frame, **derived}
-        for name, frame in outputs.items():
-            frame.to_parquet(staging / f"{name}.parquet", index=False)
-        report = _report(results, file_records, outputs, warnings, timings, started)
-        # Checksums of the outputs let any reader verify it sees one complete version.
-        report["outputs"] = {p.name: snapshots.sha256(p) for p in sorted(staging.glob("*.parquet"))}
-        (staging / "report.json").write_text(json.dumps(report, indent=1, default=str))
-        timings["write"] = round(time.perf_counter() - t0, 3)
+        try:
+            report = _write_all(
+                staging,
+                raw,
+                streaming,
+                results,
+                frames,
+                fact_frame,
+                file_records,
+                warnings,
+                timings,
+                started,
+            )
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)  # nothing half-written survives
+            raise
         publish(staging, clean)
         return report
 
 
+def _write_all(
+    staging: Path, raw: Path, streaming: list[str], results: list[SourceResult],
+    frames: dict[str, pd.DataFrame], fact_frame: pd.DataFrame, file_records: list[dict],
+    warnings: list[str], timings: dict[str, float], started: float,
+) -> dict:  # fmt: skip
+    """Write trade (in-memory sources, then streamed ones by chunk), derive, write the rest."""
+    writer = stream.TradeWriter(staging / "trade.parquet")
+    writer.write(frames["trade"])
+    totals = []
+    problems: list[Problem] = []
+    for source in streaming:
+        outcome = stream.stream_source(source, reader(source), raw / source, writer)
+        results.append(outcome.result)
+        problems += outcome.problems
+        totals.append(outcome.totals)
+        timings[f"read+validate+write:{source}"] = outcome.seconds
+    writer.close()
+    if problems:
+        raise InputError(problems)
+
+    t0 = time.perf_counter()
+    for_metrics = dict(frames)
+    extra = [t for t in totals if len(t)]
+    if extra:
+        for_metrics["trade"] = pd.concat([frames["trade"], *extra], ignore_index=True)
+    derived = _derive(for_metrics, fact_frame)
+    timings["derive"] = round(time.perf_counter() - t0, 3)
+
+    t0 = time.perf_counter()
+    outputs = {**frames, "facts": fact_frame, **derived}
+    for name, frame in outputs.items():
+        if name != "trade":
+            frame.to_parquet(staging / f"{name}.parquet", index=False)
+    counts = {name: len(frame) for name, frame in outputs.items()} | {"trade": writer.rows}
+    report = _report(results, file_records, counts, warnings, timings, started)
+    # Checksums of the outputs let any reader verify it sees one complete version.
+    report["outputs"] = {p.name: snapshots.sha256(p) for p in sorted(staging.glob("*.parquet"))}
+    timings["write"] = round(time.perf_counter() - t0, 3)
+    (staging / "report.json").write_text(json.dumps(report, indent=1, default=str))
+    return report
+
+
 def _plausibility_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
     """Published but surprising values: kept, and said in the report."""
-    out: list[str] = []
+    out: list[str] = _yoy_jumps(frames["trade"])
     fdi = frames["fdi"]
     if len(fdi):
         negative = fdi[(fdi["measure"] == "gross_inflow") & (fdi["value"] < 0)]
         for r in negative.itertuples(index=False):
-            out.append(f"{r.source}: negative gross inflow {r.value / 1e6:,.0f} USD m from "
-                       f"{r.investor} into {r.host} in {r.period_start.year} (as published)")
+            out.append(
+                f"{r.source}: negative gross inflow {r.value / 1e6:,.0f} USD m from "
+                f"{r.investor} into {r.host} in {r.period_start.year} (as published)"
+            )
+    return out
+
+
+YOY_JUMP = 100.0  # a value 100x above or below the same period a year earlier
+YOY_MIN_PREVIOUS = 1e6  # ... when that earlier value was above 1 million USD
+
+
+def _yoy_jumps(trade: pd.DataFrame) -> list[str]:
+    """Trade values more than 100x above or below the same months one year earlier.
+
+    Compared within one source, reporter, partner, commodity, flow, basis and vintage (an edition
+    is set beside its own previous year), for earlier values above 1 million in `value_usd`, or in
+    `value` where no USD value exists (EUR sources: the threshold is then in euros). Such a jump
+    is usually a unit slip (thousands read as units) rather than trade; the value is published
+    and the report says so.
+    """
+    if trade.empty:
+        return []
+    key = ["source", "reporter", "partner", "commodity", "flow", "basis", "vintage"]
+    start, end = trade["period_start"], trade["period_end"]
+    cells = trade[key].assign(
+        year=start.dt.year,
+        first_month=start.dt.month,
+        months=(end.dt.year - start.dt.year) * 12 + end.dt.month - start.dt.month,
+        amount=trade["value_usd"].fillna(trade["value"]),
+        currency=trade["currency"].where(trade["value_usd"].isna(), "USD"),
+        start=start,
+        end=end,
+        where=trade["location"] if "location" in trade else trade["citation"],
+    )
+    same = [*key, "first_month", "months", "year"]
+    earlier = cells[[*same, "amount"]].assign(year=cells["year"] + 1)
+    pairs = cells.merge(earlier, on=same, suffixes=("", "_before"))
+    pairs = pairs[pairs["amount_before"] > YOY_MIN_PREVIOUS]
+    ratio = pairs["amount"] / pairs["amount_before"]
+    jumps = pairs[(ratio > YOY_JUMP) | (ratio < 1 / YOY_JUMP)]
+    out = []
+    for r in jumps.itertuples(index=False):
+        period = periods.label(r.basis, r.start, r.end)
+        times = r.amount / r.amount_before
+        if times >= 1:
+            change = f"{times:,.0f} times the value"
+        elif times > 0:
+            change = f"1/{1 / times:,.0f} of the value"
+        else:
+            change = "zero against a value"
+        out.append(
+            f"{r.source}: {r.reporter} {r.flow} with {r.partner} in {period} is {change} a year "
+            f"earlier ({r.amount:,.0f} vs {r.amount_before:,.0f} {r.currency}; {r.where}): "
+            "check the unit and the value in the file (published as read)"
+        )
     return out
 
 
@@ -198,7 +310,7 @@ def _derive(frames: dict[str, pd.DataFrame], fact_frame: pd.DataFrame) -> dict[s
 def _report(
     results: list[SourceResult],
     files: list[dict],
-    outputs: dict[str, pd.DataFrame],
+    counts: dict[str, int],
     warnings: list[str],
     timings: dict[str, float],
     started: float,
@@ -217,13 +329,13 @@ def _report(
             r.source: {
                 "files": [p.name for p in r.files],
                 "rows_in": r.rows_in,
-                "rows_out": {t: len(f) for t, f in r.frames.items()},
+                "rows_out": r.rows_out or {t: len(f) for t, f in r.frames.items()},
                 "dropped_count": len(r.dropped),
                 "dropped": dropped(r.dropped),
                 "warnings": r.warnings,
             }
             for r in results
         },
-        "tables": {name: len(frame) for name, frame in outputs.items()},
+        "tables": counts,
         "warnings": warnings,
     }

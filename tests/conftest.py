@@ -5,8 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from etl import paths
+
+# Deadlines flake on a loaded 2-core machine (first calls import pandas/pandera); examples stay.
+settings.register_profile("tradeboard", deadline=None)
+settings.load_profile("tradeboard")
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +28,13 @@ def source_folder(shared: Path, name: str) -> Path:
     if not folder.is_dir():
         pytest.skip(f"{folder} is absent")
     return folder
+
+
+@pytest.fixture(scope="session")
+def clean_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real clean frames, built once per test session from ../shared/data."""
+    from etl import pipeline  # heavy; only sessions that need real clean data pay for it
+
+    clean = tmp_path_factory.mktemp("clean")
+    pipeline.run(raw=shared_data, clean=clean, facts_path=paths.facts_file())
+    return clean

@@ -34,3 +34,15 @@ def test_basis_of_generated_periods_round_trips(year, month):
 def test_a_period_that_is_not_whole_months_has_no_basis():
     assert periods.expected_basis(pd.Timestamp(2024, 1, 2), pd.Timestamp(2024, 1, 31)) == set()
     assert periods.expected_basis(pd.Timestamp(2023, 12, 1), pd.Timestamp(2024, 1, 31)) == set()
+
+
+@given(
+    st.integers(1990, 2100), st.integers(1, 12), st.integers(1, 12), st.sampled_from(periods.BASES)
+)
+def test_the_schema_basis_check_agrees_with_expected_basis(year, m1, m2, basis):
+    from etl.schemas import _basis_matches
+
+    start = pd.Timestamp(year, min(m1, m2), 1)
+    end = pd.Timestamp(periods.month_end(year, max(m1, m2)))
+    frame = pd.DataFrame({"basis": [basis], "period_start": [start], "period_end": [end]})
+    assert bool(_basis_matches(frame).iloc[0]) == (basis in periods.expected_basis(start, end))
