@@ -1,0 +1,48 @@
+"""A streamed source (UN Comtrade layout) goes through the same rules into the same clean frames."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from etl import paths, pipeline
+from etl.errors import InputError
+from tests.benchmarks.generate_comtrade import generate
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    raw = tmp_path_factory.mktemp("raw")
+    generate(20_000, raw / "un-comtrade", seed=7)
+    return raw
+
+
+def test_streamed_rows_are_validated_written_and_feed_the_shares(raw: Path, tmp_path: Path):
+    clean = tmp_path / "clean"
+    report = pipeline.run(raw, clean, paths.facts_file(), only=["un-comtrade"])
+    trade = pd.read_parquet(clean / "trade.parquet")
+    assert (
+        len(trade)
+        == report["tables"]["trade"]
+        == report["sources"]["un-comtrade"]["rows_out"]["trade"]
+    )
+    assert set(trade["flow"]) == {"export", "import"}
+    assert trade["commodity"].str.fullmatch(r"\d\d|TOTAL").all()  # "01" stays a string
+    shares = pd.read_parquet(clean / "shares.parquet")
+    assert len(shares) and shares["share"].between(0, 1).all()
+    assert report["sources"]["un-comtrade"]["dropped_count"] > 0  # re-exports, residual areas
+
+
+def test_the_same_key_in_two_files_is_refused_and_nothing_is_published(raw: Path, tmp_path: Path):
+    twice = tmp_path / "raw"
+    shutil.copytree(raw, twice)
+    src = next((twice / "un-comtrade").glob("*.csv"))
+    shutil.copy(src, src.with_name("copy_of_the_same_download.csv"))
+    clean = tmp_path / "clean"
+    with pytest.raises(InputError, match="repeated keys"):
+        pipeline.run(twice, clean, paths.facts_file(), only=["un-comtrade"])
+    assert not clean.exists()
+    assert not list(tmp_path.glob(".clean.tmp-*"))
