@@ -16,12 +16,36 @@ from pathlib import Path
 import pandas as pd
 
 TABLES = (
-    "trade", "trade_derived", "shares", "growth", "cagr", "fdi", "fdi_cumulative", "visas",
-    "visa_summary", "facts", "facts_check",
+    "trade",
+    "trade_derived",
+    "shares",
+    "growth",
+    "cagr",
+    "fdi",
+    "fdi_cumulative",
+    "visas",
+    "visa_summary",
+    "facts",
+    "facts_check",
 )
-CATEGORICAL = ("source", "reporter", "partner", "flow", "basis", "currency", "vintage",
-               "host", "investor", "measure", "issuer", "consulate_country", "nationality",
-               "visa_category", "commodity", "valuation")
+CATEGORICAL = (
+    "source",
+    "reporter",
+    "partner",
+    "flow",
+    "basis",
+    "currency",
+    "vintage",
+    "host",
+    "investor",
+    "measure",
+    "issuer",
+    "consulate_country",
+    "nationality",
+    "visa_category",
+    "commodity",
+    "valuation",
+)
 
 
 class NoCleanData(RuntimeError):

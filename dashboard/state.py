@@ -36,16 +36,30 @@ class ViewState:
         """The query parameters that reproduce this view (defaults omitted)."""
         base = ViewState()
         out: dict[str, str] = {}
-        for name in ("reporter", "partner", "year", "flow", "source", "measure", "visa_measure",
-                     "start", "end", "aggregates"):
+        for name in (
+            "reporter",
+            "partner",
+            "year",
+            "flow",
+            "source",
+            "measure",
+            "visa_measure",
+            "start",
+            "end",
+            "aggregates",
+        ):
             value = getattr(self, name)
             if value != getattr(base, name) and value is not None:
                 out[name] = str(value).lower() if isinstance(value, bool) else str(value)
         return out
 
 
-def parse(params: dict[str, object], known_codes: set[str], years: range | None = None,
-          sources: set[str] | None = None) -> ViewState:
+def parse(
+    params: dict[str, object],
+    known_codes: set[str],
+    years: range | None = None,
+    sources: set[str] | None = None,
+) -> ViewState:
     """Validate raw query values (strings, lists, anything) into a ViewState with notices."""
     notices: list[str] = []
     state = ViewState()

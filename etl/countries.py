@@ -51,6 +51,12 @@ SHORT_NAMES = {
 }
 
 
+# Bare names that stand for two countries: pycountry would pick one silently ("Congo" is the
+# Republic of the Congo to ISO, but often means DR Congo in prose). Only an alias table that
+# states which one a source means may map them.
+AMBIGUOUS = frozenset({"congo", "korea", "virgin islands"})
+
+
 class UnknownCountry(KeyError):
     """A country or area name that no table maps; the message says which table to extend."""
 
@@ -123,7 +129,7 @@ def to_iso3(name: str, family: str) -> str:
     """Map one source label to an ISO alpha-3 or aggregate code, or raise UnknownCountry."""
     key = normalise_name(name)
     code = _alias_table(family).get(key)
-    if code is None and family in ENGLISH_FAMILIES:
+    if code is None and family in ENGLISH_FAMILIES and key not in AMBIGUOUS:
         code = _pycountry_names().get(key)
     if code is None:
         raise UnknownCountry(name, family)

@@ -49,6 +49,9 @@ def _schema_problems(table: str, frame: pd.DataFrame, exc: pa_errors.SchemaError
             period = row.get("period_start")
             key.append(str(period.date()) if isinstance(period, pd.Timestamp) else "")
             where = f"{table} row {idx} ({', '.join(k for k in key if k and k != 'nan')})"
+            cell = row.get("location")
+            if isinstance(cell, str) and cell:
+                where = f"{cell} ({', '.join(k for k in key if k and k != 'nan')})"
             if case["n"] > 1:  # a whole-row check: show the value that carries the rule
                 column = "value" if "value" in frame.columns else column
                 value = row.get(column, value)
@@ -102,6 +105,7 @@ def run(
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    _refuse_clean_over_inputs(clean, raw, facts_path)
     with run_lock(clean):
         problems: list[Problem] = []
         warnings: list[str] = []
@@ -216,6 +220,20 @@ def _write_all(
     return report
 
 
+def _refuse_clean_over_inputs(clean: Path, *inputs: Path) -> None:
+    """Publishing replaces `clean` wholesale: a clean folder that is, or holds, an input (say
+    `--clean data/raw` or `--clean data`) would delete the raw files. Refused before anything."""
+    target = clean.resolve()
+    for path in inputs:
+        inside = path.resolve()
+        if inside == target or target in inside.parents:
+            rule = (
+                f"the output folder is or contains the input {path}; publishing would delete it: "
+                "choose another --clean folder"
+            )
+            raise InputError([Problem(str(clean), "-", "--clean", str(clean), rule)])
+
+
 def _plausibility_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
     """Published but surprising values: kept, and said in the report."""
     out: list[str] = _yoy_jumps(frames["trade"])
@@ -245,6 +263,9 @@ def _yoy_jumps(trade: pd.DataFrame) -> list[str]:
     """
     if trade.empty:
         return []
+    # Aggregates other than World (IMF's residual "not specified" areas, regions) swing by
+    # construction; the World total and countries are where a unit slip shows.
+    trade = trade[~trade["partner_is_aggregate"].astype(bool) | (trade["partner"] == "WLD")]
     key = ["source", "reporter", "partner", "commodity", "flow", "basis", "vintage"]
     start, end = trade["period_start"], trade["period_end"]
     cells = trade[key].assign(
@@ -281,8 +302,25 @@ def _yoy_jumps(trade: pd.DataFrame) -> list[str]:
     return out
 
 
+def _empty(model: type) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in model.to_schema().columns})
+
+
 def _derive(frames: dict[str, pd.DataFrame], fact_frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     trade = frames["trade"]
+    fdi_cum = metrics.fdi_cumulative(frames["fdi"]) if len(frames["fdi"]) else pd.DataFrame()
+    visa_sum = metrics.visa_summary(frames["visas"]) if len(frames["visas"]) else pd.DataFrame()
+    if trade.empty:  # an FDI- or visa-only run: no trade metrics, facts checked against nothing
+        no_trade, no_shares = _empty(schemas.Trade), _empty(schemas.Shares)
+        return {
+            "trade_derived": no_trade.assign(derivation=pd.Series(dtype=object)),
+            "shares": no_shares,
+            "growth": _empty(schemas.Growth),
+            "cagr": pd.DataFrame(),
+            "fdi_cumulative": fdi_cum,
+            "visa_summary": visa_sum,
+            "facts_check": metrics.facts_check(fact_frame, no_trade, no_shares, fdi_cum, visa_sum),
+        }
     derived_parts = [
         metrics.turnover_from_flows(trade),
         metrics.ytd_from_months(trade),
@@ -294,8 +332,6 @@ def _derive(frames: dict[str, pd.DataFrame], fact_frame: pd.DataFrame) -> dict[s
     )
     all_trade = pd.concat([trade, trade_derived.drop(columns="derivation")], ignore_index=True)
     shares = metrics.shares(all_trade)
-    fdi_cum = metrics.fdi_cumulative(frames["fdi"]) if len(frames["fdi"]) else pd.DataFrame()
-    visa_sum = metrics.visa_summary(frames["visas"]) if len(frames["visas"]) else pd.DataFrame()
     return {
         "trade_derived": trade_derived,
         "shares": schemas.Shares.validate(shares, lazy=True),

@@ -37,8 +37,9 @@ def fmt_count(value: float | None) -> str:
     return f"{value:,.0f}"
 
 
-def finish(fig: go.Figure, *, title: str, subtitle: str, source: str, as_of: str,
-           height: int = 520) -> go.Figure:
+def finish(
+    fig: go.Figure, *, title: str, subtitle: str, source: str, as_of: str, height: int = 520
+) -> go.Figure:
     """Apply the template, the two-line title and the in-figure source footnote."""
     register_template()
     fig.update_layout(
@@ -50,8 +51,15 @@ def finish(fig: go.Figure, *, title: str, subtitle: str, source: str, as_of: str
     )
     fig.add_annotation(
         text=f"Source: {source} · Data as of {as_of}",
-        xref="paper", yref="paper", x=0, y=-0.13, xanchor="left", yanchor="top",
-        showarrow=False, font=dict(size=11, color="#555"), align="left",
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=-0.13,
+        xanchor="left",
+        yanchor="top",
+        showarrow=False,
+        font=dict(size=11, color="#555"),
+        align="left",
     )
     return fig
 
@@ -61,11 +69,22 @@ def empty_figure(message: str, title: str = "", height: int = 520) -> go.Figure:
     register_template()
     fig = go.Figure()
     fig.update_layout(
-        template=TEMPLATE_NAME, height=height,
+        template=TEMPLATE_NAME,
+        height=height,
         title=dict(text=f"<b>{title}</b>" if title else ""),
-        xaxis=dict(visible=False), yaxis=dict(visible=False),
-        annotations=[dict(text=message, xref="paper", yref="paper", x=0.5, y=0.5,
-                          showarrow=False, font=dict(size=15, color="#555"))],
+        xaxis=dict(visible=False),
+        yaxis=dict(visible=False),
+        annotations=[
+            dict(
+                text=message,
+                xref="paper",
+                yref="paper",
+                x=0.5,
+                y=0.5,
+                showarrow=False,
+                font=dict(size=15, color="#555"),
+            )
+        ],
     )
     fig.layout.meta = {"empty": True, "message": message}
     return fig

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 import struct
 import zipfile
@@ -42,6 +43,79 @@ class SourceResult:
     rows_out: dict[str, int] = field(default_factory=dict)
 
 
+# ---- numbers and text files ----------------------------------------------------------------
+
+# A number as a program writes it: '1234.5', '-0.25', '1e-3'. float() also takes 'nan', 'inf',
+# '1_000' and surrounding spaces, none of which any source here writes for a value.
+PLAIN_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+RULE_UTF16 = "the file is UTF-16 (or binary), not UTF-8 text: save it as UTF-8 (Excel: CSV UTF-8)"
+RULE_NOT_UTF8 = (
+    "not valid UTF-8 (perhaps Windows-1252 or Latin-1): the file must be UTF-8; "
+    "save it as CSV UTF-8"
+)
+RULE_CUT_SHORT = (
+    "the file does not end with a line break, so its last line may be cut short (a truncated "
+    "download): download it again, or end the file with a line break if the line is complete"
+)
+
+
+def parse_decimal(text: str) -> float:
+    """A finite number written the plain way ('1234.5', '-0.25', '1e3'); ValueError otherwise.
+
+    Refuses what float() would accept but no source here means as a value: 'nan', 'inf',
+    '1_000', and numbers with thousands separators or a decimal comma.
+    """
+    if not PLAIN_DECIMAL.fullmatch(text):
+        raise ValueError(f"not a plain decimal number: {text!r}")
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {text!r}")
+    return value
+
+
+def utf16_problem(name: str, raw: bytes) -> Problem | None:
+    """UTF-16 (a BOM, or NUL bytes early on): every later check would fail line by line."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:4096]:
+        return Problem(name, "line 1", "-", shorten(raw[:20]), RULE_UTF16)
+    return None
+
+
+def decode_text(name: str, raw: bytes, fallback: str | None = None) -> tuple[str, str]:
+    """(text, encoding) of a text file: UTF-8 with or without a BOM ('utf-8-sig'), else
+    `fallback` when given. Raises InputError for UTF-16 and for bytes neither decodes, naming
+    the line of the first bad byte."""
+    problem = utf16_problem(name, raw)
+    if problem is not None:
+        raise InputError([problem])
+    try:
+        return raw.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        if fallback is not None:
+            try:
+                return raw.decode(fallback), fallback
+            except UnicodeDecodeError:
+                pass
+        line = raw[: exc.start].count(b"\n") + 1
+        bad = shorten(raw[exc.start : exc.start + 4])
+        rule = RULE_NOT_UTF8 if fallback is None else f"neither UTF-8 nor {fallback}"
+        raise InputError([Problem(name, f"line {line}", "-", bad, rule)]) from exc
+
+
+def delimiter_problem(name: str, line: int, fields: list[str]) -> Problem | None:
+    """A line that splits into one field holding ';', tabs or '|': another delimiter is used."""
+    used = [word for sep, word in OTHER_DELIMITERS.items() if len(fields) == 1 and sep in fields[0]]
+    if not used:
+        return None
+    rule = f"fields are separated by {used[0]}s; expected commas (',')"
+    return Problem(name, f"line {line}", "header", shorten(fields[0]), rule)
+
+
+def ends_cut_short(raw: bytes) -> bool:
+    """True when a non-empty text file lacks its final line break: the last value may be cut."""
+    return bool(raw.strip()) and not raw.endswith((b"\n", b"\r"))
+
+
 # ---- workbook guard ---------------------------------------------------------------------------
 
 # Signatures of the two Excel containers: .xlsx is a zip, .xls (BIFF) an OLE compound file.
@@ -76,7 +150,19 @@ FORMULA_RULE = (
 ProblemMaker = Callable[[object, str], InputError]
 
 
-def check_workbook(path: Path, lead: str = "cannot read the workbook") -> None:
+def parser_failed(exc: BaseException) -> bool:
+    """True for what a workbook parser raises on a damaged file, to be reported as unreadable.
+
+    python-calamine raises several unrelated types, and a Rust panic arrives as pyo3's
+    PanicException, which derives from BaseException (so `except Exception` lets it through as
+    a bare traceback) and cannot be imported by name. Ctrl-C and exits are not failures.
+    """
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def check_workbook(
+    path: Path, lead: str = "cannot read the workbook", by_content: bool = False
+) -> None:
     """Refuse a file that is not a sound Excel workbook before any parser unpacks it.
 
     Checks the container by its first bytes (an HTML page saved as .xls, an empty or cut file),
@@ -85,7 +171,8 @@ def check_workbook(path: Path, lead: str = "cannot read the workbook") -> None:
     chunks, checking its real size and CRC (a part that unpacks to more than it declares is
     stopped at once) and looking for formulas saved without a result, which every reader would
     take for empty cells. Raises InputError naming the file and what to do; each rule of an
-    unreadable file starts with `lead`, the reader's own words for it.
+    unreadable file starts with `lead`, the reader's own words for it. A reader that opens a
+    workbook by its content (pandas does) passes `by_content`: an .xls named .xlsx is then fine.
     """
 
     def problem(value: object, rule: str) -> InputError:
@@ -113,7 +200,7 @@ def check_workbook(path: Path, lead: str = "cannot read the workbook") -> None:
                 f"{OLE_SECTOR}-byte sectors): download it again"
             )
             raise problem(f"{size:,} bytes", rule)
-        if path.suffix.lower() == ".xlsx":
+        if path.suffix.lower() == ".xlsx" and not by_content:
             rule = (
                 "an old-format .xls workbook (or a password-protected one) named .xlsx: "
                 "open it in Excel, remove any password and save it as .xlsx"

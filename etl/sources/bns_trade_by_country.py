@@ -24,7 +24,7 @@ import pandas as pd
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import Dropped, SourceResult
+from etl.sources.base import Dropped, SourceResult, check_workbook, parser_failed
 
 SOURCE = "bns-kz-trade-by-country"
 REPORTER = "KAZ"
@@ -53,6 +53,8 @@ NO_FLOW_MARKS = {"-", "–", "—"}
 UNIT_HINT = re.compile(r"долл|тенге|евро|руб|^\(?\s*(тыс|млн|млрд)\b")
 THOUSAND_USD = re.compile(r"^\(?\s*тыс(\.|яч)?\s*долл(\.|аров)?\s*сша\s*\)?$")
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+# "14 833 289,8896", "1\xa0242,2", "0,0", "-5", "1234.5": digit groups of three, one decimal mark.
+RUSSIAN_NUMBER = re.compile(r"-?(?:\d{1,3}(?:[ \xa0\u202f]\d{3})+|\d+)(?:[.,]\d+)?")
 MONTH_RANGE = re.compile(r"январ\w*\s*[-–—]\s*([а-я]+)")
 MONTH_STEMS = (
     "январ", "феврал", "март", "апрел", "ма[йяе]", "июн",
@@ -160,17 +162,22 @@ def _where(sheet: str, row: int | None = None) -> str:
 def parse_number(value: object) -> float:
     """A numeric cell -> float; NaN for blank or «-» (no flow); ValueError for anything else.
 
-    Text cells are accepted when they hold a number written the Russian way ("1 234,5").
+    Text cells are accepted when they hold a number written the Russian way ("1 234,5", spaces
+    between groups of three digits, a decimal comma) or a plain "1234.5"; "nan", "inf" or
+    "1.234,5" are refused rather than read as no flow or a wrong number.
     """
     if isinstance(value, bool):
         raise ValueError("a boolean is not a number")
     if isinstance(value, int | float | np.integer | np.floating):
+        if math.isinf(value):  # NaN is how pandas gives a blank cell
+            raise ValueError("not a finite number")
         return float(value)
     text = _text(value)
     if text == "" or text in NO_FLOW_MARKS:
         return math.nan
-    cleaned = text.replace("\xa0", "").replace(" ", "").replace(",", ".")
-    return float(cleaned)  # raises ValueError on text such as "н/д"
+    if not RUSSIAN_NUMBER.fullmatch(text):
+        raise ValueError(f"not a number: {text!r}")
+    return float(re.sub(r"[\s\xa0\u202f]", "", text).replace(",", "."))
 
 
 def partner_key(label: str) -> str:
@@ -497,9 +504,18 @@ def read_workbook(path: Path) -> Workbook:
 
     The edition is the newest data year in the file (the 2023 file carries 2022 and 2023).
     """
+    # HTML saved as .xls, truncated files, zip bombs: refused unopened. pandas opens a workbook
+    # by its content, so an .xls named .xlsx (or the reverse) is read as what it is.
+    check_workbook(path, by_content=True)
     try:
-        sheets = pd.read_excel(path, engine="calamine", header=None, sheet_name=None)
-    except Exception as exc:  # calamine raises several unrelated types for damaged files
+        # keep_default_na=False: pandas would read text such as "n/a" or "nan" as a blank cell,
+        # i.e. as "no flow"; the text must reach parse_number and be reported.
+        sheets = pd.read_excel(
+            path, engine="calamine", header=None, sheet_name=None, keep_default_na=False
+        )
+    except BaseException as exc:  # calamine raises unrelated types, even Rust panics
+        if not parser_failed(exc):
+            raise
         raise InputError(
             [
                 Problem(
@@ -630,8 +646,29 @@ def _dedupe(long: pd.DataFrame) -> tuple[pd.DataFrame, list[Dropped], list[Probl
     return long.drop(index=drop_index), dropped, problems
 
 
+def _sum_problems(frame: pd.DataFrame) -> list[Problem]:
+    """Rows whose turnover is not exports + imports (a blank counting as 0): a damaged or edited
+    cell, which would otherwise be published as read. Tolerance as in etl.schemas: 1e-4
+    relative, 0.2 thousand USD absolute (each cell is rounded to 0.1)."""
+    parts = frame["export"].fillna(0) + frame["import"].fillna(0)
+    tolerance = np.maximum(1e-4 * frame["turnover"].abs(), 0.2)
+    off = frame["turnover"].notna() & ((frame["turnover"] - parts).abs() > tolerance)
+    return [
+        Problem(
+            row["file"],
+            row["location"],
+            f"{row['turnover_column']} (turnover)",
+            repr(float(row["turnover"])),
+            f"turnover is not exports + imports ({row['export']} + {row['import']} = "
+            f"{float(parts[idx])}): the file is damaged or was edited; download it again",
+        )
+        for idx, row in frame[off].iterrows()
+    ]
+
+
 def _share_warnings(frame: pd.DataFrame, problems: list[Problem]) -> list[str]:
-    """Compare the file's share columns with value / «Всего» of the same sheet."""
+    """Compare the file's share columns with value / «Всего» of the same sheet; a value above
+    «Всего» itself (all partners) is a problem, not a warning."""
     warnings: list[str] = []
     for (file, sheet), rows in frame.groupby(["file", "sheet"], sort=False):
         world = rows[rows["partner"] == "WLD"]
@@ -640,6 +677,18 @@ def _share_warnings(frame: pd.DataFrame, problems: list[Problem]) -> list[str]:
             continue
         total = world.iloc[0]
         for flow in FLOWS:
+            above = rows[rows[flow] > total[flow] + 0.1]  # 0.1: the files' rounding
+            for _, row in above.iterrows():
+                problems.append(
+                    Problem(
+                        file,
+                        row["location"],
+                        f"{row[f'{flow}_column']} ({flow})",
+                        repr(float(row[flow])),
+                        f"larger than the «Всего» total of all partners ({float(total[flow])} "
+                        "thousand USD): a unit or typing error",
+                    )
+                )
             computed = 100 * rows[flow] / total[flow]
             diff = (rows[f"{flow}_share"] - computed).abs()
             bad = rows[diff > SHARE_TOLERANCE_PP + 1e-9]
@@ -668,6 +717,7 @@ def split(frame: pd.DataFrame) -> Split:
     frame = frame[~empty]
     codes, problems = _codes(frame)
     frame = frame.assign(partner=codes)
+    problems += _sum_problems(frame)
     warnings = _share_warnings(frame, problems)
     dropped += _blank_cells(frame)
     long, duplicates, dup_problems = _dedupe(_melt(frame))

@@ -21,7 +21,15 @@ import pandas as pd
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import Dropped, SourceResult
+from etl.sources.base import (
+    RULE_CUT_SHORT,
+    Dropped,
+    SourceResult,
+    decode_text,
+    delimiter_problem,
+    ends_cut_short,
+    parse_decimal,
+)
 
 SOURCE = "eurostat-comext-eu-exports-to-kaz-monthly"
 VINTAGE = "2024-11-17 extract"
@@ -35,7 +43,6 @@ MISSING_VALUES = {"", ":"}  # ':' is Eurostat's "not available"
 PERIOD_CODE = re.compile(r"^(\d{4})(\d{2})$")
 PERIOD_LABEL = re.compile(r"^([A-Za-z]{3,4})\.?\s+(\d{4})$")
 TRAILING_NOTE = re.compile(r"\s*\(.*\)\s*$")
-OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
 # ---- CSV text, shared with other CSV readers -------------------------------------------------
@@ -55,16 +62,7 @@ def csv_rows(path: Path, required: list[str]) -> tuple[list[str], list[tuple[int
         raise InputError([Problem(name, "-", "-", "-", f"cannot read the file ({exc})")]) from exc
     if not raw.strip():
         raise InputError([Problem(name, "line 1", "-", "", "the file is empty")])
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:4096]:
-        rule = "the file is UTF-16 (or binary), not UTF-8 text: save it as CSV UTF-8"
-        raise InputError([Problem(name, "line 1", "-", shorten(raw[:20]), rule)])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        bad = raw[exc.start : exc.start + 4]
-        rule = "not valid UTF-8 (perhaps Windows-1252 or Latin-1): save the file as CSV UTF-8"
-        raise InputError([Problem(name, f"line {line}", "-", shorten(bad), rule)]) from exc
+    text, _ = decode_text(name, raw)
 
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -76,13 +74,11 @@ def csv_rows(path: Path, required: list[str]) -> tuple[list[str], list[tuple[int
 
     missing = [c for c in required if c not in header]
     if missing:
-        joined = ",".join(header)
-        used = [word for sep, word in OTHER_DELIMITERS.items() if sep in joined]
-        if len(header) == 1 and used:
-            rule = f"fields are separated by {used[0]}s; expected commas (',')"
-        else:
-            rule = f"missing column(s) {missing}; expected {required}"
-        raise InputError([Problem(name, "line 1", "header", shorten(joined), rule)])
+        rule = f"missing column(s) {missing}; expected {required}"
+        other = delimiter_problem(name, 1, header)
+        raise InputError(
+            [other or Problem(name, "line 1", "header", shorten(",".join(header)), rule)]
+        )
 
     rule = f"expected {len(header)} fields as in the header (truncated or shifted line?)"
     problems = [
@@ -102,6 +98,11 @@ def read(path: Path) -> pd.DataFrame:
     """Faithful frame: one row per CSV line (repeated header lines included), texts as written,
     plus `file`, `line` and `location` ('line 12')."""
     header, rows = csv_rows(path, REQUIRED)
+    if rows and ends_cut_short(path.read_bytes()):
+        # VALUE_IN_EUR comes last: a cut line still splits into 7 fields, with a shorter number.
+        line, fields = rows[-1]
+        column = header[-1] if len(fields) == len(header) else "-"
+        raise InputError([Problem(path.name, f"line {line}", column, fields[-1], RULE_CUT_SHORT)])
     frame = pd.DataFrame([fields for _, fields in rows], columns=header, dtype=object)
     for column in OPTIONAL:
         if column not in frame:
@@ -167,9 +168,10 @@ def to_code(label: str) -> str:
 
 def _parse_value(text: object) -> float:
     """Euro amount; raises ValueError for text, negatives and non-finite numbers."""
-    value = float(str(text).strip())
-    if not np.isfinite(value):
+    cleaned = str(text).strip()
+    if cleaned.casefold().lstrip("+-") in ("nan", "inf", "infinity"):
         raise ValueError("not a finite number")
+    value = parse_decimal(cleaned)
     if value < 0:
         raise ValueError("exports and imports of goods cannot be negative")
     return value

@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineWorkbook
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import Dropped, SourceResult
+from etl.sources.base import Dropped, SourceResult, check_workbook, parser_failed
 
 SOURCE = "imf-dots-annual"
 VINTAGE = "2022 download"
@@ -38,7 +38,12 @@ UNIT_HINT = re.compile(r"dollars|euros?\b|sdrs?\b|national currency|(m|b)illions
 FLOW_TEXT = re.compile(r"\b(export|import)s?\b[\s,]*(fob|cif)?", re.I)
 YEAR_TEXT = re.compile(r"^\s*(\d{4})\s*$")
 # '13.35 e': IMF marks its own estimates with a letter after the number.
-FLAGGED_NUMBER = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([A-Za-z]{1,3})?\s*$")
+# Commas only as thousands separators ('11,732.8'): '8373,7' is a decimal comma, not 83737.
+FLAGGED_NUMBER = re.compile(
+    r"^\s*(\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)\s*([A-Za-z]{1,3})?\s*$"
+)
+# The flags DOTS puts after a number; any other letters ('8.4 bn') are not silently dropped.
+KNOWN_FLAGS = {"e": "IMF estimate"}
 FAITHFUL_COLUMNS = [
     "file", "sheet", "row", "column", "location", "title", "reporter_label", "reporter_location",
     "unit_label", "unit_location", "partner_label", "year_label", "cell",
@@ -181,11 +186,15 @@ def read(path: Path) -> pd.DataFrame:
     Empty cells are kept (cell None) so `dropped()` can list them. Raises InputError when the
     file cannot be opened or a sheet has no recognisable header.
     """
+    # HTML, .xls named .xlsx, truncated files and zip bombs are refused before calamine opens them.
+    check_workbook(path, "cannot open as an .xlsx workbook")
     try:
         book = CalamineWorkbook.from_path(str(path))
         sheets = [(name, book.get_sheet_by_name(name)) for name in book.sheet_names]
         content = [(name, s.to_python(skip_empty_area=True), s.start) for name, s in sheets]
-    except (CalamineError, OSError) as exc:
+    except BaseException as exc:  # calamine raises unrelated types, even Rust panics
+        if not parser_failed(exc):
+            raise
         rule = f"cannot open as an .xlsx workbook ({exc}); re-download the file"
         raise InputError([Problem(path.name, "-", "-", "-", rule)]) from exc
     records: list[dict] = []
@@ -213,11 +222,14 @@ def _parse_cell(cell: object) -> tuple[float | None, str | None, str | None]:
     if isinstance(cell, int | float):
         value, flag = float(cell), None
     elif isinstance(cell, str):
-        match = FLAGGED_NUMBER.match(cell.replace(",", ""))
+        match = FLAGGED_NUMBER.match(cell)
         if not match:
             return None, None, "expected a number or a number with a flag letter, e.g. '13.35 e'"
-        value, flag = float(match.group(1)), match.group(2)
+        value, flag = float(match.group(1).replace(",", "")), match.group(2)
         flag = flag.lower() if flag else None
+        if flag is not None and flag not in KNOWN_FLAGS:
+            known = ", ".join(f"{k!r} ({v})" for k, v in KNOWN_FLAGS.items())
+            return None, None, f"unknown flag {flag!r} after the number; DOTS flags are {known}"
     else:
         return None, None, f"expected a number, found a {type(cell).__name__}"
     if not np.isfinite(value):

@@ -20,7 +20,7 @@ import pandas as pd
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import SourceResult
+from etl.sources.base import SourceResult, decode_text, delimiter_problem, parse_decimal
 
 SOURCE = "nbk-kz-fdi-net-inflow-quarterly"
 FILE_NAME = "fdi_net_inflow.csv"
@@ -55,12 +55,7 @@ DATE_MARKS_NOTE = {
 
 def read(path: Path) -> pd.DataFrame:
     """The file's rows as text: line, date, value, transformation (no parsing yet)."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            [Problem(path.name, "whole file", "-", f"byte {exc.start}", "file must be UTF-8")]
-        ) from None
+    text, _ = decode_text(path.name, path.read_bytes())
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[tuple[int, list[str]]] = []
     try:
@@ -74,9 +69,11 @@ def read(path: Path) -> pd.DataFrame:
         None,
     )
     if at is None:
+        first = delimiter_problem(path.name, *rows[0]) if rows else None
         raise InputError(
             [
-                Problem(
+                first
+                or Problem(
                     path.name, "whole file", "date", "", "no header row 'date,value,transformation'"
                 )
             ]
@@ -167,7 +164,7 @@ def normalize(frame: pd.DataFrame, date_marks: DateMarks = DATE_MARKS) -> pd.Dat
             continue
         seen[(year, quarter)] = where
         try:
-            number = float(r.value)
+            number = parse_decimal(str(r.value))
         except ValueError:
             problems.append(
                 Problem(

@@ -47,7 +47,7 @@ import python_calamine
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import Dropped, SourceResult
+from etl.sources.base import Dropped, SourceResult, check_workbook, parser_failed
 
 SOURCE = "eu-schengen-visa-stats"
 FAMILY = "schengen"
@@ -428,10 +428,14 @@ def read_totals(rows: list[list[object]]) -> dict[str, float]:
 def read_workbook(path: Path) -> Workbook:
     """Read one edition; raises InputError naming file, sheet, row and column on bad input."""
     file = path.name
+    # HTML, .xls named .xlsx, truncated files and zip bombs are refused before calamine opens them.
+    check_workbook(path, "not a readable Excel workbook")
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         heads = {name: sheet_rows(book, name) for name in book.sheet_names}
-    except (python_calamine.CalamineError, OSError, ValueError) as exc:
+    except BaseException as exc:  # calamine raises unrelated types, even Rust panics
+        if not parser_failed(exc):
+            raise
         raise InputError(
             [Problem(file, "whole file", "-", "-", f"not a readable Excel workbook: {exc}")]
         ) from exc

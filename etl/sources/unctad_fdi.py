@@ -24,7 +24,14 @@ import pandas as pd
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import Dropped, SourceResult
+from etl.sources.base import (
+    RULE_CUT_SHORT,
+    Dropped,
+    SourceResult,
+    decode_text,
+    delimiter_problem,
+    ends_cut_short,
+)
 
 SOURCE = "unctad-bilateral-fdi"
 VINTAGE = "2014 edition"
@@ -78,41 +85,50 @@ class _Table:
     years: dict[int, int] = field(default_factory=dict)  # grid column -> year
     notes: list[str] = field(default_factory=list)
     compiled_from: list[str] = field(default_factory=list)
+    first_column: int = 1  # the CSV column (1-based) of grid column 0: 2 after R's row numbers
 
 
 def _decode(path: Path, problems: list[Problem]) -> tuple[str | None, str]:
     """The file's text and its encoding; R on Windows wrote some files in Windows-1252."""
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding), encoding
-        except UnicodeDecodeError as exc:
-            bad = raw[exc.start : exc.start + 8]
-    problems.append(
-        Problem(path.name, "whole file", "-", shorten(bad), "file must be UTF-8 or Windows-1252")
-    )
-    return None, ""
+    try:
+        return decode_text(path.name, path.read_bytes(), fallback="cp1252")
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return None, ""
 
 
 def _norm(text: str) -> str:
     return " ".join(str(text).translate(_SPACES).split()).casefold()
 
 
-def _grid(path: Path, problems: list[Problem]) -> tuple[str, str, list[tuple[int, list[str]]]]:
-    """The encoding, the R header's first name (the host) and the rows as (file line, cells)."""
+def _grid(path: Path, problems: list[Problem]) -> tuple[str, str, list[tuple[int, list[str]]], int]:
+    """The encoding, the R header's first name (the host), the rows as (file line, cells) and
+    the CSV column (1-based) of the grid's first column."""
     text, encoding = _decode(path, problems)
     if text is None:
-        return "", "", []
+        return "", "", [], 1
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         lines = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
         problems.append(Problem(path.name, f"line {reader.line_num}", "-", "", f"bad CSV: {exc}"))
-        return encoding, "", []
+        return encoding, "", [], 1
     if not lines:
         problems.append(Problem(path.name, "whole file", "-", "", "file is empty"))
-        return encoding, "", []
+        return encoding, "", [], 1
     _, header = lines[0]
+    other = delimiter_problem(path.name, *lines[0])
+    if other is not None:
+        problems.append(other)
+        return encoding, "", [], 1
+    last_line, last_row = lines[-1]
+    if len(lines) > 1 and ends_cut_short(text.encode()):
+        # name the cut cell by its year in the 'Region / economy' row, when it is under one
+        years = next((r for _, r in lines if _is_header_row(r)), [])
+        column = years[len(last_row) - 1] if len(years) >= len(last_row) else "-"
+        problems.append(
+            Problem(path.name, f"line {last_line}", column or "-", last_row[-1], RULE_CUT_SHORT)
+        )
     # R's write.csv puts the row names in an unnamed first column; drop it when it is there.
     offset = 1 if header and header[0] == "" else 0
     host_label = header[offset] if len(header) > offset else ""
@@ -134,7 +150,7 @@ def _grid(path: Path, problems: list[Problem]) -> tuple[str, str, list[tuple[int
             )
             continue
         rows.append((line, row[offset:]))
-    return encoding, host_label, rows
+    return encoding, host_label, rows, offset + 1
 
 
 def _is_header_row(cells: list[str]) -> bool:
@@ -162,7 +178,7 @@ def read(path: Path) -> pd.DataFrame:
     and footers (Source:, Note:) are layout, not data, and yield no rows.
     """
     problems: list[Problem] = []
-    encoding, host_label, rows = _grid(path, problems)
+    encoding, host_label, rows, first_column = _grid(path, problems)
     header_rows = [(line, cells) for line, cells in rows if _is_header_row(cells)]
     if rows and not header_rows:
         problems.append(
@@ -171,7 +187,7 @@ def read(path: Path) -> pd.DataFrame:
     if problems:
         raise InputError(problems)
 
-    table = _Table()
+    table = _Table(first_column=first_column)
     first_line, first_header = header_rows[0]
     table.years = _year_columns(first_header)
     if not table.years:
@@ -202,6 +218,9 @@ def read(path: Path) -> pd.DataFrame:
 
     records: list[dict[str, object]] = []
     for line, cells in body:
+        if line < first_line:  # titles or notes above the header row, as in a moved table
+            _above_header(path.name, line, cells, table, problems)
+            continue
         records.extend(_data_cells(path.name, line, cells, label_cols, table, problems))
     _check_table(path.name, table, problems)
     if problems:
@@ -216,6 +235,21 @@ def read(path: Path) -> pd.DataFrame:
     frame["compiled_from"] = " ".join(table.compiled_from)
     frame["encoding"] = encoding
     return frame
+
+
+def _above_header(
+    file: str, line: int, cells: list[str], table: _Table, problems: list[Problem]
+) -> None:
+    """A line above the header row is layout: the title, the unit line or free text; values
+    there cannot be read, so they are a problem rather than silently skipped."""
+    values = [cells[col].strip() for col in table.years if cells[col].strip()]
+    if values:
+        rule = "values above the header row 'Region / economy'"
+        problems.append(Problem(file, f"line {line}", LABEL_COLUMN, shorten(values[0]), rule))
+        return
+    texts = [c.strip() for c in cells if c.strip() not in _FILLERS]
+    if texts:
+        _layout_line(texts[0], table, file, f"line {line}", problems)
 
 
 def _data_cells(
@@ -253,6 +287,11 @@ def _data_cells(
     level, name = names[0]
     if level == 0 and not filled and _layout_line(name, table, file, location, problems):
         return []
+    for col, cell in enumerate(cells):
+        if col not in label_cols and col not in table.years and cell.strip() not in _FILLERS:
+            where = f"column {table.first_column + col}"
+            rule = "value in a column without a year in the header row"
+            problems.append(Problem(file, location, where, shorten(cell), rule))
     missing = [str(year) for year, text in values.items() if not text]
     if missing:
         problems.append(
@@ -388,9 +427,42 @@ def measure_of(notes: str) -> str:
     return "gross_inflow" if "gross inflow" in _norm(notes) else "net_inflow"
 
 
-def normalize(frame: pd.DataFrame) -> pd.DataFrame:
-    """Tidy `Fdi` rows from `read()` output; ".." cells yield no row (see `not_published`)."""
+def repeated_lines(frame: pd.DataFrame) -> tuple[dict[tuple[str, int], int], list[Problem]]:
+    """Lines naming an economy or grouping already named earlier in the same file.
+
+    Returns (file, line) -> the first line, for repeats with the same values (dropped), and a
+    Problem for each repeat with other values (which one is right cannot be told).
+    """
+    lines = frame.groupby(["file", "line"], sort=True).agg(
+        label=("label", "first"), cells=("text", tuple), years=("year", tuple)
+    )
+    first: dict[tuple[str, str], tuple[int, tuple]] = {}
+    repeats: dict[tuple[str, int], int] = {}
     problems: list[Problem] = []
+    for (file, line), r in lines.iterrows():
+        try:
+            name = countries.to_iso3(r["label"], "unctad")
+        except countries.UnknownCountry:
+            name = countries.normalise_name(r["label"])  # reported as unknown elsewhere
+        values = (r["years"], r["cells"])
+        earlier = first.setdefault((file, name), (line, values))
+        if earlier[0] == line:
+            continue
+        if earlier[1] == values:
+            repeats[(file, line)] = earlier[0]
+        else:
+            rule = f"listed again with other values (first at line {earlier[0]})"
+            problems.append(Problem(file, f"line {line}", LABEL_COLUMN, r["label"], rule))
+    return repeats, problems
+
+
+def normalize(frame: pd.DataFrame) -> pd.DataFrame:
+    """Tidy `Fdi` rows from `read()` output; ".." cells and repeated lines yield no row (see
+    `not_published`)."""
+    repeats, problems = repeated_lines(frame)
+    if repeats:
+        keys = list(zip(frame["file"], frame["line"], strict=True))
+        frame = frame[[k not in repeats for k in keys]]
     out: list[pd.DataFrame] = []
     for file, part in frame.groupby("file", sort=False):
         tidy = _normalize_file(str(file), part, problems)
@@ -506,9 +578,22 @@ def _investor_codes(file: str, part: pd.DataFrame, problems: list[Problem]) -> d
 
 
 def not_published(frame: pd.DataFrame) -> list[Dropped]:
-    """The ".." cells of `read()` output: read, but there is no value to publish."""
+    """The ".." cells and repeated lines of `read()` output: read, but not published."""
+    repeats, _ = repeated_lines(frame)
+    keys = list(zip(frame["file"], frame["line"], strict=True))
+    again = frame[[k in repeats for k in keys]]
+    out = [
+        Dropped(
+            file=str(r.file),
+            location=f"{r.location}, column {r.year}",
+            reason=f"repeats line {repeats[(r.file, r.line)]} (same name, same values)",
+            content=f"{r.label} {r.year}: {r.text!r}",
+        )
+        for r in again.itertuples(index=False)
+    ]
+    frame = frame[[k not in repeats for k in keys]]
     na = frame[frame["text"].map(lambda t: str(t).translate(_SPACES).strip() == NOT_AVAILABLE)]
-    return [
+    return out + [
         Dropped(
             file=str(r.file),
             location=f"{r.location}, column {r.year}",

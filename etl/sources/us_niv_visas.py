@@ -26,6 +26,7 @@ documents) -> XNN, "Unknown" -> XNS, "British National Overseas (Hong Kong) Pass
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections import defaultdict
@@ -36,7 +37,7 @@ import pandas as pd
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import Dropped, SourceResult
+from etl.sources.base import Dropped, SourceResult, utf16_problem
 
 SOURCE = "us-visa-niv-by-nationality-monthly"
 FAMILY = "us_state"
@@ -128,11 +129,15 @@ def read(path: Path) -> pd.DataFrame:
             "the file name must be the month's first day, YYYY-MM-01.jsonl",
         )])  # fmt: skip
     try:
-        raw_lines = path.read_bytes().splitlines()
+        raw = path.read_bytes()
     except OSError as exc:
         raise InputError(
             [Problem(path.name, "whole file", "-", "-", f"unreadable: {exc}")]
         ) from exc
+    utf16 = utf16_problem(path.name, raw)
+    if utf16 is not None:  # else every line would be reported as not UTF-8
+        raise InputError([utf16])
+    raw_lines = raw.removeprefix(codecs.BOM_UTF8).splitlines()
     records: list[dict] = []
     problems: list[Problem] = []
     for number, raw in enumerate(raw_lines, start=1):

@@ -21,7 +21,15 @@ import pandas as pd
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import Dropped, SourceResult
+from etl.sources.base import (
+    RULE_CUT_SHORT,
+    Dropped,
+    SourceResult,
+    decode_text,
+    delimiter_problem,
+    ends_cut_short,
+    parse_decimal,
+)
 
 SOURCE = "wiiw-fdi-kazakhstan"
 VINTAGE = "2023-04 export"
@@ -51,9 +59,9 @@ def _norm(text: object) -> str:
 def _rows(path: Path) -> tuple[list[tuple[int, list[str]]], Problem | None]:
     """(file line, cells) of every non-empty CSV row, or the problem that stopped reading."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return [], Problem(path.name, "whole file", "-", f"byte {exc.start}", "file must be UTF-8")
+        text, _ = decode_text(path.name, path.read_bytes())
+    except InputError as exc:
+        return [], exc.problems[0]
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[tuple[int, list[str]]] = []
     try:
@@ -70,6 +78,14 @@ def _header_index(rows: list[tuple[int, list[str]]], wanted: str) -> int | None:
         if wanted.casefold() in {_norm(c) for c in row}:
             return i
     return None
+
+
+def _unreadable(path: Path) -> Problem | None:
+    """Why a CSV that is neither table cannot be read: empty, encoding, delimiter; else None."""
+    if not path.read_bytes().strip():
+        return Problem(path.name, "line 1", "-", "", "the file is empty")
+    rows, problem = _rows(path)
+    return problem or (delimiter_problem(path.name, *rows[0]) if rows else None)
 
 
 def table_kind(path: Path) -> str | None:
@@ -143,6 +159,10 @@ def read(path: Path) -> pd.DataFrame:
                     "text": row[i].strip(),
                 }
             )
+    last_line, last_row = rows[-1]
+    if at + 1 < len(rows) and ends_cut_short(path.read_bytes()):
+        where = f"line {last_line}"
+        problems.append(Problem(path.name, where, header[-1], last_row[-1], RULE_CUT_SHORT))
     if problems:
         raise InputError(problems)
     return pd.DataFrame.from_records(
@@ -162,11 +182,47 @@ def drop_reason(direction: str, unit: str, text: str) -> str | None:
     return None
 
 
+def repeated_lines(frame: pd.DataFrame) -> tuple[dict[tuple[str, int], int], list[Problem]]:
+    """Published lines that repeat an earlier line's direction, partner and unit.
+
+    Returns (file, line) -> the first line, for repeats with the same values (dropped), and a
+    Problem for each repeat with other values (which one is right cannot be told).
+    """
+    kept = frame[
+        [
+            drop_reason(d, u, "0") is None
+            for d, u in zip(frame["direction"], frame["unit"], strict=True)
+        ]
+    ]
+    lines = kept.groupby(["file", "line"], sort=True).agg(
+        direction=("direction", "first"), code=("partner_code", "first"),
+        unit=("unit", "first"), values=("text", tuple),
+    )  # fmt: skip
+    first: dict[tuple, tuple[int, tuple]] = {}
+    repeats: dict[tuple[str, int], int] = {}
+    problems: list[Problem] = []
+    for (file, line), r in lines.iterrows():
+        key = (file, _norm(r["direction"]), r["code"], _norm(r["unit"]))
+        if key not in first:
+            first[key] = (line, r["values"])
+        elif first[key][1] == r["values"]:
+            repeats[(file, line)] = first[key][0]
+        else:
+            rule = f"listed again with other values (first at line {first[key][0]})"
+            problems.append(Problem(file, f"line {line}", "Partner-Code", r["code"], rule))
+    return repeats, problems
+
+
 def not_published(frame: pd.DataFrame) -> list[Dropped]:
-    """Percent rows, outward rows and '.' cells of `read()` output, each with its reason."""
+    """Percent rows, outward rows, '.' cells and repeated lines of `read()` output, each with
+    its reason."""
     out: list[Dropped] = []
+    repeats, _ = repeated_lines(frame)
     for r in frame.itertuples(index=False):
         reason = drop_reason(r.direction, r.unit, r.text)
+        if reason is None and (r.file, r.line) in repeats:
+            first = repeats[(r.file, r.line)]
+            reason = f"repeats line {first} (same direction, partner, unit and values)"
         if reason is not None:
             out.append(
                 Dropped(
@@ -216,11 +272,18 @@ def _notes(frame: pd.DataFrame) -> pd.Series:
 
 def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     """Tidy `Fdi` rows (EUR m values) from `read()` output; see `not_published` for the rest."""
-    problems: list[Problem] = []
+    repeats, problems = repeated_lines(frame)
     frame = frame.assign(note=_notes(frame))
     keep = [
-        drop_reason(d, u, t) is None
-        for d, u, t in zip(frame["direction"], frame["unit"], frame["text"], strict=True)
+        drop_reason(d, u, t) is None and (f, n) not in repeats
+        for d, u, t, f, n in zip(
+            frame["direction"],
+            frame["unit"],
+            frame["text"],
+            frame["file"],
+            frame["line"],
+            strict=True,
+        )
     ]
     part = frame[keep]
     codes = _codes(part, problems)
@@ -251,7 +314,7 @@ def normalize(frame: pd.DataFrame) -> pd.DataFrame:
             )
             continue
         try:
-            number = float(r.text)
+            number = parse_decimal(str(r.text))
         except ValueError:
             problems.append(
                 Problem(
@@ -377,17 +440,10 @@ def load(folder: Path) -> SourceResult:
         if kind is None
     ]
     if not partner_files:
-        raise InputError(
-            [
-                Problem(
-                    str(folder),
-                    "folder",
-                    "Partner-Code",
-                    "",
-                    "no wiiw 'FDI by partner' CSV (a header with 'Partner-Code') found",
-                )
-            ]
-        )
+        # A partner table that cannot be recognised is most likely broken: say how.
+        unreadable = [u for p, kind in kinds.items() if kind is None and (u := _unreadable(p))]
+        rule = "no wiiw 'FDI by partner' CSV (a header with 'Partner-Code') found"
+        raise InputError(unreadable or [Problem(str(folder), "folder", "Partner-Code", "", rule)])
     problems: list[Problem] = []
     faithful: list[pd.DataFrame] = []
     for path in partner_files:

@@ -42,3 +42,9 @@ def test_every_alias_table_maps_to_known_codes():
         table = countries._alias_table(family)
         unknown = {code for code in table.values() if code not in countries.known_codes()}
         assert not unknown, f"{family}.csv maps to unknown codes {unknown}"
+
+
+@pytest.mark.parametrize("name", ["Congo", "Korea", "Virgin Islands"])
+def test_a_bare_name_of_two_countries_is_refused_unless_a_table_says_which(name):
+    with pytest.raises(countries.UnknownCountry):
+        countries.to_iso3(name, "en")

@@ -1,0 +1,724 @@
+"""Partner page: one reporter x partner pair over time.
+
+Flows, growth, CAGR, rank and share come from one reporter-declared source (BNS for Kazakhstan
+by default). The mirror view sets the reporter's own figures beside the partner's figures for
+the same trade; a gap is computed only between series in the same currency (EUR rows have no
+USD value: no cited exchange-rate table exists), and otherwise the panels say why not.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboard.data import CleanData
+from dashboard.figures.common import finish, fmt_amount, fmt_pct
+from dashboard.figures.overview import (
+    FLOW_LABEL,
+    FLOW_WORD,
+    TOP_WITH_LEGEND,
+    bn,
+    legend_on_top,
+    name,
+    no_data,
+    place_notes,
+    possessive,
+    registry_short,
+    select,
+    source_note,
+    trade_sources,
+    year_of,
+)
+from dashboard.state import ViewState
+from dashboard.theme import FLOW_COLOURS
+from etl import countries, periods
+
+FLOWS = ("turnover", "export", "import")
+OPPOSITE = {"export": "import", "import": "export"}
+REPORTER_COLOURS = ("#0072B2", "#56B4E9", "#332288")
+PARTNER_COLOURS = ("#D55E00", "#E69F00", "#CC79A7")
+NEGATIVE = "#D55E00"
+MIRROR_YEARS = 20
+
+
+def change(fraction: float) -> str:
+    """'+7.8%', '−24.7%': signed, with a true minus sign like the axis labels."""
+    return fmt_pct(fraction, signed=True).replace("-", "−")
+
+
+def pair(state: ViewState) -> str:
+    return f"{name(state.reporter)}–{name(state.partner)}"
+
+
+def partner_source(data: CleanData, state: ViewState) -> str | None:
+    """The chosen (or default) source if it has this pair, else the first one that does."""
+    options = trade_sources(data, state.reporter)
+    if state.source in options:
+        options = [state.source, *[o for o in options if o != state.source]]
+    for source in options:
+        rows = select(
+            "shares",
+            data,
+            source=source,
+            reporter=state.reporter,
+            partner=state.partner,
+            basis="year",
+        )
+        if not rows.empty:
+            return source
+    return None
+
+
+def annual_flows(data: CleanData, source: str, reporter: str, partner: str) -> pd.DataFrame:
+    """year x flow values (base units) of one source, newest vintage per year; + currency."""
+    rows = select(
+        "trade_all",
+        data,
+        source=source,
+        reporter=reporter,
+        partner=partner,
+        basis="year",
+        commodity="TOTAL",
+    )
+    if rows.empty:
+        return pd.DataFrame()
+    rows = rows.sort_values("vintage").drop_duplicates(["flow", "period_start"], keep="last")
+    return rows.assign(year=year_of(rows))
+
+
+def flows(data: CleanData, state: ViewState, source: str) -> go.Figure:
+    """Turnover, exports and imports as lines, the balance as bars."""
+    title = f"{pair(state)} trade"
+    rows = annual_flows(data, source, state.reporter, state.partner)
+    if rows.empty:
+        return no_data(f"No annual {pair(state)} trade in {source_note(source)}", title)
+    currency = str(rows["currency"].iloc[0])
+    wide = rows.pivot_table(index="year", columns="flow", values="value", observed=True)
+    short = registry_short(source)
+    fig = go.Figure()
+    if {"export", "import"} <= set(wide.columns):
+        balance = (wide["export"] - wide["import"]).dropna()
+        fig.add_trace(
+            go.Bar(
+                x=balance.index.tolist(),
+                y=bn(balance).round(4).tolist(),
+                name="Balance",
+                marker_color=[FLOW_COLOURS["balance"] if v >= 0 else NEGATIVE for v in balance],
+                opacity=0.45,
+                width=0.4,
+                hovertemplate=f"<b>{FLOW_LABEL['balance']}</b> %{{x}}: {currency} %{{y:,.2f}} bn"
+                f" · {short}<extra></extra>",
+            )
+        )
+    for flow in FLOWS:
+        if flow not in wide:
+            continue
+        series = wide[flow].dropna()
+        fig.add_trace(
+            go.Scatter(
+                x=series.index.tolist(),
+                y=bn(series).round(4).tolist(),
+                name=FLOW_LABEL[flow].split(" (")[0],
+                mode="lines+markers",
+                line=dict(color=FLOW_COLOURS[flow], width=3 if flow == "turnover" else 2),
+                hovertemplate=f"<b>{FLOW_LABEL[flow]}</b> %{{x}}: {currency} %{{y:,.2f}} bn"
+                f" · {short}<extra></extra>",
+            )
+        )
+    years = wide.index
+    fig.update_yaxes(title=f"{currency} bn", zeroline=True, zerolinecolor="#999")
+    fig.update_xaxes(title=None, dtick=1 if len(years) <= 12 else None)
+    derived = bool((rows["derivation"].astype(str) != "").any())
+    finish(
+        fig,
+        title=f"{title}, {years.min()}–{years.max()}",
+        subtitle=f"{currency} bn, current prices, calendar years, as declared by "
+        f"{name(state.reporter)} · bars: balance (exports − imports)",
+        source=source_note(source, "turnover = exports + imports (derived)" if derived else ""),
+        as_of=data.as_of,
+        height=480,
+    )
+    _legend_and_footnote(fig)
+    return fig
+
+
+def _legend_and_footnote(fig: go.Figure, below: int = 32) -> None:
+    legend_on_top(fig)
+    place_notes(fig, below, top=TOP_WITH_LEGEND)
+
+
+def growth(data: CleanData, state: ViewState, source: str) -> go.Figure:
+    """Year-on-year change of the selected flow, as bars coloured by sign."""
+    title = f"{pair(state)} {FLOW_WORD[state.flow]}: change on the previous year"
+    rows = select(
+        "growth",
+        data,
+        source=source,
+        reporter=state.reporter,
+        partner=state.partner,
+        flow=state.flow,
+        basis="year",
+    ).dropna(subset=["yoy_growth"])
+    if rows.empty:
+        return no_data(
+            f"Fewer than two consecutive years of {pair(state)} "
+            f"{FLOW_WORD[state.flow]} in {source_note(source)}",
+            title,
+        )
+    rows = rows.assign(year=year_of(rows)).sort_values("year")
+    currency = str(rows["currency"].iloc[0])
+    pct = (rows["yoy_growth"] * 100).round(2)
+    fig = go.Figure(
+        go.Bar(
+            x=rows["year"].tolist(),
+            y=pct.tolist(),
+            name=f"{FLOW_LABEL[state.flow]}, y/y %",
+            marker_color=[FLOW_COLOURS["export"] if v >= 0 else NEGATIVE for v in pct],
+            text=[change(v) for v in rows["yoy_growth"]],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=list(
+                zip(
+                    rows["comparison"].astype(str),
+                    [fmt_amount(v, currency) for v in rows["value"]],
+                    [fmt_amount(v, currency) for v in rows["previous_value"]],
+                    strict=True,
+                )
+            ),
+            hovertemplate="<b>%{customdata[0]}</b>: %{y:+.1f}%<br>%{customdata[1]} vs "
+            f"%{{customdata[2]}} · {registry_short(source)}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title="% change", ticksuffix="%", zeroline=True, zerolinecolor="#999")
+    fig.update_xaxes(title=None, dtick=1 if len(rows) <= 12 else None)
+    finish(
+        fig,
+        title=title,
+        subtitle=f"{FLOW_LABEL[state.flow]}, % change on the same period a year earlier, "
+        f"calendar years, {currency} values",
+        source=source_note(source),
+        as_of=data.as_of,
+        height=400,
+    )
+    fig.update_layout(showlegend=False)
+    place_notes(fig, 32)
+    return fig
+
+
+def ytd(data: CleanData, state: ViewState) -> go.Figure:
+    """Jan–X of the latest year with monthly or Jan–X data vs the same months a year earlier."""
+    title = f"{pair(state)}: year to date vs a year earlier"
+    g = data.growth
+    rows = (
+        g[
+            (g["reporter"] == state.reporter)
+            & (g["partner"] == state.partner)
+            & (g["basis"] == "ytd")
+            & g["flow"].isin(FLOWS)
+        ]
+        if not g.empty
+        else g
+    )
+    if rows.empty:
+        monthly = _world_monthly_sources(data, state.reporter)
+        hint = (
+            f" Monthly totals exist for {name(state.reporter)}'s trade with all partners "
+            "combined: choose the partner World."
+            if monthly
+            else ""
+        )
+        return no_data(
+            f"Only annual figures exist for {pair(state)} in the bundled sources,<br>so there "
+            f"is no Jan–X comparison.{hint}",
+            title,
+        )
+    latest_end = rows["period_end"].max()
+    rows = rows[rows["period_end"] == latest_end]
+    source = str(rows.sort_values("source")["source"].iloc[0])
+    rows = rows[rows["source"] == source].set_index("flow")
+    currency = str(rows["currency"].iloc[0])
+    start = rows["period_start"].iloc[0]
+    current = periods.label("ytd", start, latest_end)
+    previous = periods.label(
+        "ytd", start.replace(year=start.year - 1), latest_end - pd.DateOffset(years=1)
+    )
+    values: dict[str, tuple[float, float]] = {
+        str(f): (float(r.value), float(r.previous_value)) for f, r in rows.iterrows()
+    }
+    derived = ""
+    if "turnover" not in values and {"export", "import"} <= set(values):
+        values["turnover"] = tuple(
+            a + b for a, b in zip(values["export"], values["import"], strict=True)
+        )
+        derived = "turnover = exports + imports (derived)"
+    flows_ = [f for f in FLOWS if f in values]
+    labels = [FLOW_LABEL[f].split(" (")[0] for f in flows_]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=labels,
+            y=[round(bn(values[f][1]), 4) for f in flows_],
+            name=previous,
+            marker_color="#BBBBBB",
+            text=[fmt_amount(values[f][1], currency) for f in flows_],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate=f"<b>%{{x}}</b>, {previous}: {currency} %{{y:,.2f}} bn"
+            f" · {registry_short(source)}<extra></extra>",
+        )
+    )
+    growth_text = [change(values[f][0] / values[f][1] - 1) if values[f][1] else "" for f in flows_]
+    fig.add_trace(
+        go.Bar(
+            x=labels,
+            y=[round(bn(values[f][0]), 4) for f in flows_],
+            name=current,
+            marker_color=[FLOW_COLOURS[f] for f in flows_],
+            text=[
+                f"{fmt_amount(values[f][0], currency)} ({g_})"
+                for f, g_ in zip(flows_, growth_text, strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate=f"<b>%{{x}}</b>, {current}: {currency} %{{y:,.2f}} bn"
+            f" · {registry_short(source)}<extra></extra>",
+        )
+    )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title=f"{currency} bn", rangemode="tozero")
+    finish(
+        fig,
+        title=f"{pair(state)}: {current} vs {previous}",
+        subtitle=f"{currency} bn, current prices; cumulative from January; labels: value "
+        "(change on the same months a year earlier)",
+        source=source_note(source, derived),
+        as_of=data.as_of,
+        height=420,
+    )
+    _legend_and_footnote(fig)
+    return fig
+
+
+def _world_monthly_sources(data: CleanData, reporter: str) -> list[str]:
+    g = data.growth
+    if g.empty:
+        return []
+    rows = g[(g["reporter"] == reporter) & (g["partner"] == "WLD") & (g["basis"] == "ytd")]
+    return sorted(set(rows["source"].astype(str)))
+
+
+def window(data: CleanData, state: ViewState, source: str) -> tuple[int, int] | None:
+    """The CAGR window: the state's start/end where the series has them, else first..last."""
+    rows = annual_flows(data, source, state.reporter, state.partner)
+    years = sorted(rows["year"].unique()) if not rows.empty else []
+    if len(years) < 2:
+        return None
+    start = state.start if state.start in years else years[0]
+    end = state.end if state.end in years else years[-1]
+    return int(start), int(end)
+
+
+def cagr(data: CleanData, state: ViewState, source: str) -> go.Figure:
+    """Compound annual growth of turnover, exports and imports over the chosen window."""
+    span = window(data, state, source)
+    title = f"{pair(state)}: compound annual growth"
+    if span is None:
+        return no_data(
+            f"Fewer than two years of {pair(state)} trade in {source_note(source)}", title
+        )
+    start, end = span
+    if start >= end:
+        return no_data(f"Choose a start year before the end year (now {start}–{end}).", title)
+    c = select(
+        "cagr",
+        data,
+        source=source,
+        reporter=state.reporter,
+        partner=state.partner,
+        start_year=start,
+        end_year=end,
+    )
+    c = c[c["flow"].isin(FLOWS)].set_index("flow")
+    flows_ = [f for f in FLOWS if f in c.index]
+    if not flows_:
+        return no_data(
+            f"No growth rate for {start}–{end}: a flow is zero or missing at "
+            "one end of the window.",
+            title,
+        )
+    currency = str(c["currency"].iloc[0])
+    pct = [round(float(c.loc[f, "cagr"]) * 100, 3) for f in flows_]
+    fig = go.Figure(
+        go.Bar(
+            y=[FLOW_LABEL[f].split(" (")[0] for f in flows_],
+            x=pct,
+            orientation="h",
+            marker_color=[
+                FLOW_COLOURS[f] if v >= 0 else NEGATIVE for f, v in zip(flows_, pct, strict=True)
+            ],
+            text=[change(v / 100) + " a year" for v in pct],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=[
+                [
+                    fmt_amount(float(c.loc[f, "start_value"]), currency),
+                    fmt_amount(float(c.loc[f, "end_value"]), currency),
+                ]
+                for f in flows_
+            ],
+            hovertemplate=(
+                f"<b>%{{y}}</b>: %{{x:+.2f}}% a year, {start}–{end}<br>"
+                f"%{{customdata[0]}} in {start} → %{{customdata[1]}} in {end}"
+                f" · {registry_short(source)}<extra></extra>"
+            ),
+            name=f"CAGR {start}–{end}",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", title=None)
+    # Room on both sides for the outside labels, so a negative bar's label never sits on the
+    # category names.
+    low, high = min(0.0, *pct), max(0.0, *pct)
+    pad = max(high - low, 1.0) * 0.35
+    fig.update_xaxes(
+        title="% a year",
+        ticksuffix="%",
+        zeroline=True,
+        zerolinecolor="#999",
+        range=[low - (pad if low < 0 else 0), high + (pad if high > 0 else 0)],
+    )
+    finish(
+        fig,
+        title=f"{title}, {start}–{end}",
+        subtitle=f"(value {end} / value {start})^(1/{end - start}) − 1, {currency} values, "
+        "calendar years · choose the window above",
+        source=source_note(source),
+        as_of=data.as_of,
+        height=340,
+    )
+    fig.update_layout(showlegend=False, margin=dict(r=120))
+    place_notes(fig, 58)
+    return fig
+
+
+def rank_share(data: CleanData, state: ViewState, source: str) -> go.Figure:
+    """Partner's share of the reporter's total (top) and its rank among countries (bottom)."""
+    title = f"{name(state.partner)} in {possessive(state.reporter)} {FLOW_WORD[state.flow]}"
+    rows = select(
+        "shares",
+        data,
+        source=source,
+        reporter=state.reporter,
+        partner=state.partner,
+        flow=state.flow,
+        basis="year",
+    )
+    if rows.empty or state.partner == "WLD":
+        return no_data(
+            f"No share or rank for {name(state.partner)}: "
+            + (
+                "World is the total itself."
+                if state.partner == "WLD"
+                else f"no rows in {source_note(source)}."
+            ),
+            title,
+        )
+    rows = rows.assign(year=year_of(rows)).sort_values("year")
+    short = registry_short(source)
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.6, 0.4]
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=rows["year"].tolist(),
+            y=(rows["share"] * 100).round(3).tolist(),
+            mode="lines+markers",
+            name="Share, %",
+            line=dict(color=FLOW_COLOURS["export"], width=2.5),
+            hovertemplate=f"<b>{name(state.partner)}</b> %{{x}}: %{{y:.1f}}% of "
+            f"{possessive(state.reporter)} {FLOW_WORD[state.flow]} · {short}"
+            "<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    ranked = rows.dropna(subset=["rank"])
+    if not ranked.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=ranked["year"].tolist(),
+                y=ranked["rank"].astype(int).tolist(),
+                mode="lines+markers+text",
+                name="Rank",
+                text=[f"#{int(r)}" for r in ranked["rank"]],
+                textposition="top center",
+                line=dict(color="#555", width=1.5),
+                hovertemplate=f"<b>{name(state.partner)}</b> %{{x}}: rank %{{y}} among partner "
+                f"countries · {short}<extra></extra>",
+            ),
+            row=2,
+            col=1,
+        )
+        worst = int(ranked["rank"].max())
+        fig.update_yaxes(
+            range=[worst + 1.5, 0.2], dtick=1 if worst <= 12 else None, title="Rank", row=2, col=1
+        )
+    fig.update_yaxes(title="% of total", ticksuffix="%", rangemode="tozero", row=1, col=1)
+    fig.update_xaxes(dtick=1 if len(rows) <= 12 else None)
+    kind = (
+        "no rank: groups are not ranked"
+        if countries.is_aggregate(state.partner)
+        else "rank among partner countries"
+    )
+    finish(
+        fig,
+        title=f"{title}: share and rank",
+        subtitle=f"{FLOW_LABEL[state.flow]}: % of the total with the world (same source) and "
+        f"{kind}, calendar years",
+        source=source_note(source),
+        as_of=data.as_of,
+        height=460,
+    )
+    fig.update_layout(showlegend=False)
+    place_notes(fig, 32)
+    return fig
+
+
+# ---- mirror view ------------------------------------------------------------------------------
+
+
+def _annual_of_source(rows: pd.DataFrame) -> tuple[pd.Series, str]:
+    """Annual values of one source's rows: year rows, else Jan–Dec sums of months."""
+    year_rows = rows[rows["basis"] == "year"]
+    how = ""
+    if year_rows.empty:
+        # Eurostat publishes months only; the ETL's Jan–Dec cumulative is the annual sum.
+        year_rows = rows[(rows["basis"] == "ytd") & (rows["period_end"].dt.month == 12)]
+        how = "sum of 12 monthly values"
+    if year_rows.empty:
+        return pd.Series(dtype=float), how
+    year_rows = year_rows.sort_values("vintage").drop_duplicates("period_start", keep="last")
+    series = year_rows.set_index(year_of(year_rows))["value"].sort_index()
+    series.index = series.index.astype(int)
+    return series, how
+
+
+def mirror_series(data: CleanData, reporter: str, partner: str, flow: str) -> list[dict]:
+    """Every annual series of `reporter`'s `flow` with `partner`, from either side.
+
+    side 'reporter': the reporter declares its flow; side 'partner': the partner declares the
+    opposite flow (its imports from the reporter are the reporter's exports to it).
+    """
+    t = data.trade_all
+    t = t[
+        t["reporter"].isin([reporter, partner])
+        & t["partner"].isin([reporter, partner])
+        & (t["commodity"] == "TOTAL")
+    ]
+    out = []
+    for side, rep, par, fl in (
+        ("reporter", reporter, partner, flow),
+        ("partner", partner, reporter, OPPOSITE[flow]),
+    ):
+        rows = t[(t["reporter"] == rep) & (t["partner"] == par) & (t["flow"] == fl)]
+        for source in sorted(set(rows["source"].astype(str))):
+            part = rows[rows["source"] == source]
+            series, how = _annual_of_source(part)
+            if series.empty:
+                continue
+            out.append(
+                dict(
+                    side=side,
+                    declarer=rep,
+                    source=source,
+                    flow=fl,
+                    how=how,
+                    currency=str(part["currency"].iloc[0]),
+                    values=series,
+                )
+            )
+    return out
+
+
+def _series_name(s: dict) -> str:
+    how = f", {s['how']}" if s["how"] else ""
+    return (
+        f"{possessive(s['declarer'])} {FLOW_WORD[s['flow']]} ({registry_short(s['source'])}{how})"
+    )
+
+
+def mirror_gaps(series: list[dict]) -> list[dict]:
+    """(partner − reporter) / reporter for same-currency pairs, same source preferred."""
+    gaps = []
+    reporter_side = [s for s in series if s["side"] == "reporter"]
+    for p in (s for s in series if s["side"] == "partner"):
+        same = [r for r in reporter_side if r["currency"] == p["currency"]]
+        if not same:
+            continue
+        r = next((r for r in same if r["source"] == p["source"]), same[0])
+        common = r["values"].index.intersection(p["values"].index)
+        base = r["values"].loc[common]
+        gap = ((p["values"].loc[common] - base) / base.where(base != 0)).dropna()
+        if gap.empty:
+            continue
+        gaps.append(dict(reporter=r, partner=p, gap=gap))
+    return gaps
+
+
+def mirror(data: CleanData, state: ViewState, flow: str) -> go.Figure:
+    """Reporter-declared vs partner-declared figures for one direction, with same-currency gaps."""
+    word = "exports to" if flow == "export" else "imports from"
+    title = f"Mirror view: {possessive(state.reporter)} {word} {name(state.partner)}"
+    if state.partner == state.reporter or countries.is_aggregate(state.partner):
+        return no_data("Mirror figures need a partner country (not a group or World).", title)
+    series = mirror_series(data, state.reporter, state.partner, flow)
+    mine = [s for s in series if s["side"] == "reporter"]
+    theirs = [s for s in series if s["side"] == "partner"]
+    if not mine or not theirs:
+        missing = name(state.partner) if not theirs else name(state.reporter)
+        return no_data(
+            f"No figures declared by {missing} for this trade in the bundled "
+            "sources,<br>so there is nothing to compare.",
+            title,
+        )
+    # The last MIRROR_YEARS years: IMF files reach back to 1992, when tiny values make the gaps
+    # of a few hundred percent that would flatten every recent bar.
+    last = max(int(s["values"].index.max()) for s in series)
+    first = last - MIRROR_YEARS + 1
+    for s in series:
+        s["values"] = s["values"][s["values"].index >= first]
+    series = [s for s in series if not s["values"].empty]
+    first = min(int(s["values"].index.min()) for s in series)
+    title = f"{title}, {first}–{last}"
+    currencies = sorted({s["currency"] for s in series}, key=lambda c: (c != "USD", c))
+    main, others = currencies[0], currencies[1:]
+    gaps = mirror_gaps(series)
+    cols = 2 if others else 1
+    subplot_titles = [f"{main} bn"] + [
+        f"{c} bn (separate axis: different currency)" for c in others[:1]
+    ]
+    subplot_titles += ["Gap: partner's figure vs reporter's, % (same currency only)"]
+    specs = [[{}] * cols, [{}] + [None] * (cols - 1)]
+    fig = make_subplots(
+        rows=2,
+        cols=cols,
+        row_heights=[0.62, 0.38],
+        vertical_spacing=0.16,
+        shared_xaxes=True,
+        horizontal_spacing=0.1,
+        specs=specs,
+        subplot_titles=subplot_titles,
+        column_widths=[0.62, 0.38] if cols == 2 else None,
+    )
+    fig.update_annotations(font_size=13)  # the panel titles, smaller than the chart title
+    colours = {"reporter": iter(REPORTER_COLOURS), "partner": iter(PARTNER_COLOURS)}
+    for s in series:
+        col = 1 if s["currency"] == main else 2
+        if col == 2 and s["currency"] != others[0]:
+            continue
+        values = s["values"]
+        fig.add_trace(
+            go.Scatter(
+                x=values.index.tolist(),
+                y=bn(values).round(4).tolist(),
+                name=_series_name(s),
+                mode="lines+markers",
+                line=dict(
+                    color=next(colours[s["side"]], "#444"),
+                    width=2,
+                    dash="solid" if s["side"] == "reporter" else "dash",
+                ),
+                hovertemplate=f"<b>{_series_name(s)}</b> %{{x}}: {s['currency']} %{{y:,.2f}} bn"
+                "<extra></extra>",
+            ),
+            row=1,
+            col=col,
+        )
+    for g in gaps:
+        gap = g["gap"]
+        label = (
+            f"{name(g['partner']['declarer'])} ({registry_short(g['partner']['source'])})"
+            f" vs {name(g['reporter']['declarer'])} "
+            f"({registry_short(g['reporter']['source'])})"
+        )
+        fig.add_trace(
+            go.Bar(
+                x=gap.index.tolist(),
+                y=(gap * 100).round(2).tolist(),
+                name=f"Gap: {label}",
+                marker_color="#999999",
+                hovertemplate=f"<b>Gap</b> %{{x}}: %{{y:+.1f}}%<br>{label}<extra></extra>",
+            ),
+            row=2,
+            col=1,
+        )
+    if not gaps:
+        gap_panel = fig.get_subplot(2, 1)
+        fig.add_annotation(
+            text="No pair of series in the same currency",
+            xref=gap_panel.xaxis.plotly_name.replace("axis", "") + " domain",
+            yref=gap_panel.yaxis.plotly_name.replace("axis", "") + " domain",
+            x=0.5,
+            y=0.5,
+            showarrow=False,
+            font=dict(color="#555"),
+        )
+    if others:
+        fig.add_annotation(
+            text=(
+                f"No gap is computed for {', '.join(others)} figures:<br>the other side "
+                f"reports in {main}, and no cited<br>exchange-rate table is bundled."
+            ),
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=0.2,
+            xanchor="right",
+            yanchor="middle",
+            showarrow=False,
+            align="left",
+            font=dict(size=12, color="#555"),
+        )
+    fig.update_yaxes(ticksuffix="%", zeroline=True, zerolinecolor="#999", row=2, col=1)
+    fig.update_yaxes(rangemode="tozero", row=1)
+    sources = sorted({registry_short(s["source"]) for s in series})
+    finish(
+        fig,
+        title=title,
+        subtitle=(
+            f"solid: declared by {name(state.reporter)}; dashed: declared by "
+            f"{name(state.partner)} (its {FLOW_WORD[OPPOSITE[flow]]}); calendar years "
+            "· imports are valued CIF, exports FOB"
+        ),
+        source="; ".join(sources),
+        as_of=data.as_of,
+        height=640,
+    )
+    fig.update_layout(
+        legend=dict(
+            orientation="h", y=0.01, yanchor="bottom", yref="container", x=0, traceorder="normal"
+        ),
+    )
+    place_notes(fig, 34, top=100)  # title, subtitle and the panel titles
+    # Room for the legend under the footnote (two rows of series names) and for panel titles.
+    fig.update_layout(margin=dict(b=120))
+    return fig
+
+
+def figures(data: CleanData, state: ViewState) -> dict[str, go.Figure]:
+    if state.partner == state.reporter:
+        msg = "Choose a partner other than the reporter."
+        return {"flows": no_data(msg, pair(state))}
+    source = partner_source(data, state)
+    if source is None:
+        msg = f"No {pair(state)} trade in the bundled sources."
+        return {"flows": no_data(msg, f"{pair(state)} trade")}
+    return {
+        "flows": flows(data, state, source),
+        "growth": growth(data, state, source),
+        "ytd": ytd(data, state),
+        "cagr": cagr(data, state, source),
+        "rank_share": rank_share(data, state, source),
+        "mirror_exports": mirror(data, state, "export"),
+        "mirror_imports": mirror(data, state, "import"),
+    }

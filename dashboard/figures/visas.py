@@ -1,0 +1,400 @@
+"""Visas page: the partner's consulates in the reporter's country, and visas to its nationals.
+
+Reading of the selection: issuer = state.partner (e.g. Italy), consulate country / nationality =
+state.reporter (e.g. Kazakhstan). Two kinds of source, never mixed in one series:
+- Schengen statistics (European Commission): annual counts by *place of application* (the
+  consulate's country), not by the applicant's nationality; uniform (C) short-stay visas.
+- US State Department NIV reports: monthly visas *issued* by *nationality*; no applications.
+  Jan–X sums of monthly reports are approximations (the publisher warns against summing them).
+Row grain of `data.visa_summary`: source x issuer x consulate country or nationality x category x
+period, with applied / issued / not_issued counts, issuance rate and y/y growth of issued.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.data import CleanData
+from dashboard.figures.common import empty_figure, finish, fmt_count, fmt_pct
+from dashboard.figures.fdi import frame, plain, source_label
+from dashboard.state import ViewState
+from dashboard.theme import OTHER_COLOUR, partner_colour
+from etl import countries, periods
+
+SCHENGEN_CATEGORY = "uniform"  # uniform (C) short-stay visas; ATVs and LTVs are other categories
+MEASURE_COLOURS = {"applied": "#56B4E9", "issued": "#0072B2", "not_issued": "#D55E00"}
+MEASURE_TEXT = {"applied": "applied for", "issued": "issued", "not_issued": "not issued"}
+TRACE_NAME = {"applied": "Applications", "issued": "Visas issued", "not_issued": "Not issued"}
+BY_PLACE = "by place of application (consulate location, not applicants' nationality)"
+SUM_OF_MONTHS = "sum of monthly reports"
+US = "USA"
+
+
+def _summary(data: CleanData) -> pd.DataFrame:
+    s = frame(data, "visa_summary")
+    return s if not s.empty and "issuer" in s else pd.DataFrame()
+
+
+def schengen_annual(data: CleanData, issuer: str | None, country: str) -> pd.DataFrame:
+    """Annual counts at consulates located in `country` (all issuers when issuer is None).
+
+    One category: uniform visas when published, else the category with the most visas issued.
+    """
+    s = _summary(data)
+    if s.empty:
+        return s
+    rows = s[(s["consulate_country"] == country) & (s["basis"] == "year")]
+    if issuer is not None:
+        rows = rows[rows["issuer"] == issuer]
+    if rows.empty:
+        return pd.DataFrame()
+    rows = plain(rows)
+    cats = set(rows["visa_category"])
+    if SCHENGEN_CATEGORY in cats:
+        category = SCHENGEN_CATEGORY
+    else:
+        category = str(rows.groupby("visa_category")["issued"].sum().idxmax())
+    rows = rows[rows["visa_category"] == category]
+    return rows.assign(year=rows["period_start"].dt.year).sort_values("year")
+
+
+def nationality_monthly(data: CleanData, issuer: str, nationality: str) -> pd.DataFrame:
+    """Visas issued per month to `nationality`, summed over visa classes; columns period_start,
+    issued, source."""
+    s = _summary(data)
+    if s.empty:
+        return s
+    rows = s[(s["issuer"] == issuer) & (s["nationality"] == nationality) & (s["basis"] == "month")]
+    if rows.empty:
+        return pd.DataFrame()
+    rows = plain(rows)
+    out = rows.groupby(["source", "period_start"], as_index=False)["issued"].sum()
+    return out.sort_values("period_start")
+
+
+def ytd_comparison(monthly: pd.DataFrame) -> dict | None:
+    """Jan–X of the latest year vs Jan–X a year earlier, X = the latest month with every month
+    Jan..X present in both years."""
+    if monthly.empty:
+        return None
+    m = monthly.assign(year=monthly["period_start"].dt.year, month=monthly["period_start"].dt.month)
+    latest = int(m["year"].max())
+    now = m[m["year"] == latest].set_index("month")["issued"]
+    before = m[m["year"] == latest - 1].set_index("month")["issued"]
+    last = 0
+    for month in range(1, 13):
+        if month in now.index and month in before.index:
+            last = month
+        else:
+            break
+    if last == 0:
+        return None
+    value = float(now.loc[1:last].sum())
+    previous = float(before.loc[1:last].sum())
+    start, end = periods.ytd_period(latest, last)
+    return {
+        "year": latest,
+        "last_month": last,
+        "value": value,
+        "previous": previous,
+        "growth": (value - previous) / previous if previous else math.nan,
+        "label": periods.label("ytd", start, end),
+        "previous_label": periods.label(
+            "ytd", start.replace(year=latest - 1), end - pd.DateOffset(years=1)
+        ),
+        "source": str(monthly["source"].iloc[0]),
+    }
+
+
+def _years(rows: pd.DataFrame) -> str:
+    lo, hi = int(rows["year"].min()), int(rows["year"].max())
+    return str(lo) if lo == hi else f"{lo}–{hi}"
+
+
+def _names(state: ViewState) -> tuple[str, str]:
+    return countries.label(state.partner), countries.label(state.reporter)
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def consulates_trend(data: CleanData, state: ViewState) -> go.Figure:
+    """Applied / issued / not issued per year at the issuer's consulates in the country."""
+    issuer, country = _names(state)
+    title = f"Schengen visas at {_possessive(issuer)} consulates in {country}"
+    rows = schengen_annual(data, state.partner, state.reporter)
+    if rows.empty:
+        return empty_figure(
+            f"No Schengen visa statistics for {_possessive(issuer)} consulates "
+            f"in {country} (issuer = {issuer}, consulate country = {country}).",
+            title,
+        )
+    src = source_label(str(rows["source"].iloc[0]))
+    fig = go.Figure()
+    for measure in ("applied", "issued", "not_issued"):
+        if rows[measure].isna().all():
+            continue
+        fig.add_trace(
+            go.Bar(
+                x=rows["year"],
+                y=rows[measure],
+                name=TRACE_NAME[measure],
+                marker_color=MEASURE_COLOURS[measure],
+                hovertemplate=(
+                    f"%{{x}}<br>%{{y:,.0f}} uniform visas {MEASURE_TEXT[measure]}"
+                    f"<br>{issuer} in {country}<br>{src}<extra></extra>"
+                ),
+            )
+        )
+    fig.update_layout(
+        barmode="group",
+        # headroom so the legend, inside the plot, never sits on a bar
+        yaxis=dict(
+            title="Number per year",
+            tickformat=",d",
+            range=[0, 1.22 * float(rows[["applied", "issued"]].max().max())],
+        ),
+        xaxis=dict(dtick=1),
+        legend=dict(orientation="h", y=1.0, x=0.01, xanchor="left", yanchor="top"),
+    )
+    subtitle = f"Uniform (C) short-stay visas, {BY_PLACE}; issued ≠ applied; {_years(rows)}"
+    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=data.as_of)
+
+
+def issuance_rate(data: CleanData, state: ViewState) -> go.Figure:
+    issuer, country = _names(state)
+    title = f"Share of applications granted at {_possessive(issuer)} consulates in {country}"
+    rows = schengen_annual(data, state.partner, state.reporter)
+    if not rows.empty:
+        rows = rows.dropna(subset=["issuance_rate"])
+    if rows.empty:
+        return empty_figure(
+            f"No applications and decisions for {_possessive(issuer)} consulates in {country}.",
+            title,
+        )
+    src = source_label(str(rows["source"].iloc[0]))
+    fig = go.Figure(
+        go.Scatter(
+            x=rows["year"],
+            y=rows["issuance_rate"],
+            mode="lines+markers+text",
+            line=dict(color=MEASURE_COLOURS["issued"], width=2),
+            text=[fmt_pct(v) for v in rows["issuance_rate"]],
+            textposition="top center",
+            customdata=list(zip(rows["issued"], rows["applied"], strict=True)),
+            hovertemplate=(
+                "%{x}<br>%{y:.1%} issued / applied<br>%{customdata[0]:,.0f} issued of "
+                f"%{{customdata[1]:,.0f}} applications<br>{src}<extra></extra>"
+            ),
+        )
+    )
+    low = min(0.5, float(rows["issuance_rate"].min()) - 0.05)
+    fig.update_layout(
+        yaxis=dict(title="Issued as % of applied", tickformat=".0%", range=[max(low, 0), 1.02]),
+        xaxis=dict(dtick=1),
+        showlegend=False,
+    )
+    subtitle = f"Uniform visas issued ÷ uniform visa applications, %, {BY_PLACE}; {_years(rows)}"
+    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=data.as_of)
+
+
+def issued_growth(data: CleanData, state: ViewState) -> go.Figure:
+    issuer, country = _names(state)
+    title = f"Change in visas issued by {_possessive(issuer)} consulates in {country}"
+    rows = schengen_annual(data, state.partner, state.reporter)
+    if not rows.empty:
+        rows = rows.dropna(subset=["issued_yoy_growth"])
+    if rows.empty:
+        return empty_figure(
+            f"Fewer than two consecutive years of visas issued by "
+            f"{_possessive(issuer)} consulates in {country}.",
+            title,
+        )
+    src = source_label(str(rows["source"].iloc[0]))
+    growth = rows["issued_yoy_growth"]
+    fig = go.Figure(
+        go.Bar(
+            x=rows["year"],
+            y=growth,
+            text=[fmt_pct(v, signed=True) for v in growth],
+            textposition="outside",
+            cliponaxis=False,
+            marker_color=[
+                MEASURE_COLOURS["issued"] if v >= 0 else MEASURE_COLOURS["not_issued"]
+                for v in growth
+            ],
+            customdata=list(zip(rows["issued"], rows["issued_previous"], strict=True)),
+            hovertemplate=(
+                "%{x} vs previous year: %{y:+.1%}<br>%{customdata[0]:,.0f} issued vs "
+                f"%{{customdata[1]:,.0f}}<br>{src}<extra></extra>"
+            ),
+        )
+    )
+    fig.update_layout(
+        yaxis=dict(
+            title="Change on previous year, %",
+            tickformat="+.0%",
+            zeroline=True,
+            zerolinecolor="#999",
+        ),
+        xaxis=dict(dtick=1),
+        showlegend=False,
+    )
+    subtitle = (
+        f"Uniform visas issued, % change on the previous calendar year, {BY_PLACE}; {_years(rows)}"
+    )
+    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=data.as_of)
+
+
+def issuers_compared(data: CleanData, state: ViewState) -> go.Figure:
+    """Every Schengen state's consulates in the country, one year, the partner highlighted."""
+    country = countries.label(state.reporter)
+    measure = state.visa_measure
+    title = f"Schengen visas {MEASURE_TEXT[measure]} at each state's consulates in {country}"
+    rows = schengen_annual(data, None, state.reporter)
+    if rows.empty:
+        return empty_figure(f"No Schengen visa statistics for consulates in {country}.", title)
+    year = state.year if state.year in set(rows["year"]) else int(rows["year"].max())
+    note = "" if state.year in (None, year) else f" ({state.year} has no data; showing {year})"
+    in_year = rows[rows["year"] == year].dropna(subset=[measure])
+    in_year = in_year[in_year[measure] > 0].sort_values(measure)
+    if in_year.empty:
+        return empty_figure(f"No visas {MEASURE_TEXT[measure]} in {country} in {year}.", title)
+    src = source_label(str(in_year["source"].iloc[0]))
+    labels = [countries.label(c) for c in in_year["issuer"]]
+    colours = [partner_colour(c) if c == state.partner else OTHER_COLOUR for c in in_year["issuer"]]
+    fig = go.Figure(
+        go.Bar(
+            x=in_year[measure],
+            y=labels,
+            orientation="h",
+            marker_color=colours,
+            text=[fmt_count(v) for v in in_year[measure]],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate=(
+                f"%{{y}}: %{{x:,.0f}} uniform visas {MEASURE_TEXT[measure]}<br>"
+                f"consulates in {country}, {year}<br>{src}<extra></extra>"
+            ),
+        )
+    )
+    total = float(in_year[measure].sum())
+    fig.update_layout(
+        xaxis=dict(title=f"Uniform visas {MEASURE_TEXT[measure]}, number", tickformat=",d"),
+        margin=dict(l=150, r=70),
+        showlegend=False,
+    )
+    subtitle = (
+        f"Uniform (C) visas, {year}{note}, {BY_PLACE}; issuer = Schengen state; "
+        f"all states: {fmt_count(total)}"
+    )
+    height = max(520, 22 * len(in_year) + 220)
+    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=data.as_of, height=height)
+
+
+def us_monthly(data: CleanData, state: ViewState) -> go.Figure:
+    nationals = countries.label(state.reporter)
+    title = f"US nonimmigrant visas issued to nationals of {nationals}, monthly"
+    monthly = nationality_monthly(data, US, state.reporter)
+    if monthly.empty:
+        return empty_figure(f"No US visa issuance data for nationals of {nationals}.", title)
+    src = source_label(str(monthly["source"].iloc[0]))
+    labels = [periods.label("month", s, s) for s in monthly["period_start"]]
+    fig = go.Figure(
+        go.Bar(
+            x=monthly["period_start"],
+            y=monthly["issued"],
+            customdata=labels,
+            marker_color=partner_colour(US),
+            hovertemplate=(
+                f"%{{customdata}}<br>%{{y:,.0f}} visas issued to nationals of {nationals}"
+                f"<br>all NIV classes<br>{src}<extra></extra>"
+            ),
+        )
+    )
+    fig.update_layout(
+        yaxis=dict(title="Visas issued per month", tickformat=",d"),
+        xaxis=dict(dtick="M3", tickformat="%b\n%Y"),
+        showlegend=False,
+    )
+    span = f"{labels[0]}–{labels[-1]}"
+    subtitle = (
+        f"Number issued in each month, all nonimmigrant classes, by nationality "
+        f"(issuer: United States; not applications); {span}"
+    )
+    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=data.as_of)
+
+
+def us_ytd(data: CleanData, state: ViewState) -> go.Figure:
+    """Cumulative Jan–X per year, the latest year against the same months a year earlier."""
+    nationals = countries.label(state.reporter)
+    title = f"US visas issued to nationals of {nationals}: year to date vs a year earlier"
+    monthly = nationality_monthly(data, US, state.reporter)
+    cmp = ytd_comparison(monthly)
+    if cmp is None:
+        return empty_figure(
+            f"Fewer than two years of monthly US visa data for nationals of {nationals}.", title
+        )
+    src = source_label(cmp["source"])
+    m = monthly.assign(year=monthly["period_start"].dt.year, month=monthly["period_start"].dt.month)
+    fig = go.Figure()
+    for year, dash_style in ((cmp["year"] - 1, "dot"), (cmp["year"], "solid")):
+        y = m[m["year"] == year].sort_values("month")
+        complete = y["month"].to_numpy() == range(1, len(y) + 1)
+        y = y[complete.cumprod().astype(bool)] if len(y) else y
+        months = [periods.MONTH_ABBR[i - 1] for i in y["month"]]
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=y["issued"].cumsum(),
+                name=f"{year} ({SUM_OF_MONTHS})",
+                mode="lines+markers",
+                line=dict(
+                    color=partner_colour(US) if year == cmp["year"] else OTHER_COLOUR,
+                    dash=dash_style,
+                    width=2,
+                ),
+                hovertemplate=(
+                    f"Jan–%{{x}} {year}: %{{y:,.0f}} visas issued<br>{SUM_OF_MONTHS}"
+                    f"<br>{src}<extra></extra>"
+                ),
+            )
+        )
+    last = periods.MONTH_ABBR[cmp["last_month"] - 1]
+    fig.add_annotation(
+        x=last,
+        y=cmp["value"],
+        ax=-60,
+        ay=-40,
+        showarrow=True,
+        arrowhead=0,
+        align="right",
+        text=(
+            f"<b>{cmp['label']}: {fmt_count(cmp['value'])}</b><br>{cmp['previous_label']}: "
+            f"{fmt_count(cmp['previous'])} ({fmt_pct(cmp['growth'], signed=True)})"
+        ),
+    )
+    fig.update_layout(
+        yaxis=dict(title="Visas issued, cumulative from January", tickformat=",d"),
+        legend=dict(orientation="h", y=1.0, x=0.01, yanchor="top"),
+    )
+    subtitle = (
+        f"Jan–month totals as the {SUM_OF_MONTHS} (the publisher warns monthly reports "
+        f"do not add up exactly to annual totals); issued, by nationality"
+    )
+    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=data.as_of)
+
+
+def figures(data: CleanData, state: ViewState) -> dict[str, go.Figure]:
+    return {
+        "consulates_trend": consulates_trend(data, state),
+        "issuance_rate": issuance_rate(data, state),
+        "issued_growth": issued_growth(data, state),
+        "issuers_compared": issuers_compared(data, state),
+        "us_monthly": us_monthly(data, state),
+        "us_ytd": us_ytd(data, state),
+    }

@@ -1,0 +1,1 @@
+"""Page layouts (layout only; callbacks live in dashboard/callbacks/)."""

@@ -1,0 +1,293 @@
+"""What every page is made of: top nav, notice banner, controls, chart cards, footer.
+
+`page_content(page, data, query)` turns a URL query into the page's components; it is what the
+page layouts call on navigation and what the page callbacks call after a control changes, so
+a link and a click always give the same view.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from dashboard import ids, views
+from dashboard.data import CleanData
+from dashboard.figures.common import empty_figure
+from dashboard.ids import Control
+from dashboard.pages import options as opts
+from dashboard.state import ViewState, parse
+from dashboard.theme import graph_config, safe_filename
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    path: str
+    name: str
+    title: str
+    description: str
+
+
+PAGES: dict[str, PageMeta] = {
+    "overview": PageMeta(
+        "/",
+        "Overview",
+        "Trade overview",
+        "A reporter's trade with all partners: top partners, shares, totals.",
+    ),
+    "partner": PageMeta(
+        "/partner",
+        "Partner",
+        "Bilateral trade",
+        "One partner over time: flows, growth, CAGR, rank, mirror figures.",
+    ),
+    "fdi": PageMeta(
+        "/fdi",
+        "Investment",
+        "Foreign direct investment",
+        "FDI from the partner: flows, cumulative sums and stocks, never mixed.",
+    ),
+    "visas": PageMeta(
+        "/visas",
+        "Visas",
+        "Visas",
+        "Visas issued by the partner's consulates and to the reporter's nationals.",
+    ),
+    "briefing": PageMeta(
+        "/briefing",
+        "Briefing",
+        "Briefing",
+        "Key figures in sentences, each with its source; published claims "
+        "checked against the data.",
+    ),
+}
+# Charts that show only the selected flow: their file names say which.
+ONE_FLOW_CHARTS = {"top_partners", "partner_treemap", "share_history", "growth", "rank_share"}
+# Parameters that describe the bilateral context and follow the user from page to page.
+SHARED = ("reporter", "partner")
+
+
+def state_from_query(page: str, data: CleanData, query: Mapping[str, object]) -> ViewState:
+    """Validate raw query values and fit them to what this page can show."""
+    cat = opts.catalogue(data)
+    state = parse(dict(query), set(cat.known_codes), cat.years or None, set(cat.sources))
+    return opts.resolve(page, data, state)
+
+
+def search(state: ViewState) -> str:
+    query = state.query()
+    return "?" + urlencode(query) if query else ""
+
+
+def nav_links(page: str, state: ViewState) -> list:
+    carried = {k: v for k, v in state.query().items() if k in SHARED}
+    links = []
+    for key, meta in PAGES.items():
+        href = meta.path + ("?" + urlencode(carried) if carried else "")
+        links.append(
+            dcc.Link(
+                meta.name,
+                href=href,
+                title=meta.title,
+                className="nav-link active" if key == page else "nav-link",
+            )
+        )
+    return links
+
+
+def banner(notices: tuple[str, ...]) -> list:
+    if not notices:
+        return []
+    return [
+        html.Div(
+            [html.Strong("Note: "), *[html.Span(n + " ") for n in notices]], className="notice"
+        )
+    ]
+
+
+def control_bar(page: str, data: CleanData, state: ViewState) -> list:
+    choices = opts.options(page, data, state)
+    items = []
+    for ctl in opts.CONTROLS[page]:
+        cid = ids.control(page, ctl)
+        value = opts.control_value(ctl, data, state)
+        if ctl is Control.FLOW:
+            widget = dcc.RadioItems(
+                id=cid, options=choices[ctl], value=value, inline=True, className="radio"
+            )
+        elif ctl is Control.AGGREGATES:
+            widget = dcc.Checklist(id=cid, options=choices[ctl], value=value, className="check")
+        else:
+            optional = ctl in (Control.YEAR, Control.START, Control.END) and page != "overview"
+            widget = dcc.Dropdown(
+                id=cid,
+                options=choices[ctl],
+                value=value,
+                clearable=optional and page != "partner",
+                searchable=ctl in (Control.REPORTER, Control.PARTNER),
+                placeholder="latest" if ctl is Control.YEAR else "default",
+                className="dropdown",
+            )
+        items.append(
+            html.Div(
+                [html.Label(opts.LABELS[ctl], htmlFor=_dom_id(cid)), widget],
+                className=f"control control-{ctl}",
+            )
+        )
+    return items
+
+
+def _dom_id(cid: dict[str, str]) -> str:
+    # Dash serialises dict ids with sorted keys; a label's htmlFor must match that string.
+    return json.dumps(cid, sort_keys=True, separators=(",", ":"))
+
+
+def chart_filename(page: str, state: ViewState, name: str) -> str:
+    """'partner_KAZ-ITA_2023_flows', 'overview_KAZ_2023_export_top_partners'.
+
+    Page, pair, year (or window end), the flow when the chart shows only one, and the chart.
+    """
+    who = state.reporter if page == "overview" else f"{state.reporter}-{state.partner}"
+    year = state.year if state.year is not None else state.end
+    flow = state.flow if name in ONE_FLOW_CHARTS else None
+    return safe_filename(page, who, year, flow, name)
+
+
+def page_figures(page: str, data: CleanData, state: ViewState) -> dict[str, go.Figure]:
+    """The page's figures; a missing or failing figure module gives a figure saying so."""
+    try:
+        return views.page_figures(page, data, state)
+    except ImportError as exc:  # another module of the app is still being written
+        log.warning("figures for %s unavailable: %s", page, exc)
+        return {
+            "unavailable": empty_figure(
+                "The charts of this page are not available in this version.", PAGES[page].title
+            )
+        }
+    except Exception:
+        log.exception("figures for page %s failed for %s", page, state)
+        return {
+            "error": empty_figure(
+                "These charts could not be drawn for this selection; the error has been logged.",
+                PAGES[page].title,
+            )
+        }
+
+
+def chart_cards(
+    page: str, data: CleanData, state: ViewState, figures: dict[str, go.Figure] | None = None
+) -> list:
+    figures = page_figures(page, data, state) if figures is None else figures
+    cards = []
+    for name, fig in figures.items():
+        empty = (
+            bool((fig.layout.meta or {}).get("empty"))
+            if isinstance(fig.layout.meta, dict)
+            else False
+        )
+        cards.append(
+            html.Section(
+                [
+                    dcc.Graph(
+                        id=ids.graph(page, name),
+                        figure=fig,
+                        config=graph_config(chart_filename(page, state, name)),
+                        className="graph",
+                    ),
+                    html.Div(
+                        [
+                            html.Button(
+                                "Download CSV",
+                                id=ids.csv_button(page, name),
+                                n_clicks=0,
+                                className="csv-button",
+                                disabled=empty,
+                                title="The values plotted in this chart, as CSV",
+                            ),
+                            dcc.Download(id=ids.csv_download(page, name)),
+                        ],
+                        className="card-actions",
+                    ),
+                ],
+                className="card",
+                **{"data-chart": name},
+            )
+        )
+    return cards
+
+
+def briefing_block(data: CleanData, state: ViewState) -> list:
+    """Sentences with numbered footnotes (the briefing module's own API)."""
+    from dashboard.pages.briefing import render
+
+    return render(data, state)
+
+
+def page_content(page: str, data: CleanData, query: Mapping[str, object]) -> html.Div:
+    state = state_from_query(page, data, query)
+    meta = PAGES[page]
+    body = [
+        html.Header(
+            [
+                html.Div(
+                    [
+                        html.Span("tradeboard", className="brand"),
+                        html.Span(meta.title, className="page-title"),
+                    ],
+                    className="brand-row",
+                ),
+                html.Nav(
+                    nav_links(page, state),
+                    id=ids.nav(page),
+                    className="nav",
+                    **{"aria-label": "Pages"},
+                ),
+            ],
+            className="topbar",
+        ),
+        html.Div(
+            banner(state.notices),
+            id=ids.notices(page),
+            role="status",
+            className="notices",
+            **{"aria-live": "polite"},
+        ),
+        html.P(meta.description, className="lede"),
+        html.Section(
+            control_bar(page, data, state), className="controls", **{"aria-label": "Selection"}
+        ),
+        dcc.Store(id=ids.view(page), data=state.query()),
+        # pathname and search set here, so the Location does not report them on mount (which
+        # would count as a change and fire the page callback on every page load).
+        dcc.Location(id=ids.url(page), refresh=False, pathname=meta.path, search=search(state)),
+    ]
+    if page == "briefing":
+        body.append(
+            html.Article(briefing_block(data, state), id=ids.text(page), className="briefing")
+        )
+    body += [
+        dcc.Loading(
+            html.Div(chart_cards(page, data, state), id=ids.charts(page), className="charts"),
+            delay_show=400,
+            type="dot",
+        ),
+        html.Footer(footer(data), className="footer"),
+    ]
+    return html.Div(body, className=f"page page-{page}")
+
+
+def footer(data: CleanData) -> list:
+    return [
+        html.Span(
+            f"Data as of {data.as_of} · version {data.version[:8]} · "
+            "every figure names its source; downloads contain exactly the plotted "
+            "values."
+        )
+    ]

@@ -1,0 +1,188 @@
+"""`make bench`: every benchmark in one run, written to docs/benchmarks.json and docs/benchmarks.md.
+
+    python -m tests.benchmarks.run [--sizes 1000000,5000000,20000000] [--parts etl,callbacks,...]
+
+Targets are ratios against a baseline measured in the same run (DuckDB for the ETL, a no-op
+callback for the dashboard), never absolute timings asserted in tests. A run with --sizes updates
+only the sizes it ran; other entries of docs/benchmarks.json are kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+DEFAULT_SIZES = (1_000_000, 5_000_000, 20_000_000)
+PARTS = ("etl", "callbacks", "first_render", "png")
+WORK = Path(os.environ.get("TRADEBOARD_BENCH_DIR", ROOT / "build" / "bench"))
+
+
+def machine() -> dict:
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(mem_gb, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+    }
+
+
+def merge_etl(old: list[dict], new: list[dict]) -> list[dict]:
+    by_rows = {r["rows"]: r for r in old}
+    by_rows.update({r["rows"]: r for r in new})
+    return [by_rows[k] for k in sorted(by_rows)]
+
+
+def targets(result: dict) -> list[tuple[str, str, bool | None]]:
+    """(target, measured, met) rows for the markdown table."""
+    rows: list[tuple[str, str, bool | None]] = []
+    etl = {r["rows"]: r for r in result.get("etl", [])}
+    if 5_000_000 in etl:
+        r = etl[5_000_000]
+        rows.append(
+            (
+                "ETL 5M rows <= 2.5x DuckDB floor",
+                f"{r['ratio_to_floor']}x",
+                r["ratio_to_floor"] <= 2.5,
+            )
+        )
+        rows.append(
+            (
+                "ETL 5M rows peak RSS <= 1.5 GB",
+                f"{r['etl_peak_rss_mb']:.0f} MB",
+                r["etl_peak_rss_mb"] <= 1536,
+            )
+        )
+    if 1_000_000 in etl and len(etl) > 1:
+        base = etl[1_000_000]["us_per_row"]
+        spread = max(abs(r["us_per_row"] / base - 1) for r in etl.values())
+        rows.append(
+            ("time per row within +-30% from 1M up", f"{spread:+.0%} max deviation", spread <= 0.30)
+        )
+    cb = result.get("callbacks")
+    if cb:
+        floor = result.get("noop_p95_ms") or 0
+        worst = max(c["p95_ms"] for c in cb)
+        rows.append(("callback p95 <= 25 ms", f"{worst:.1f} ms (worst page)", worst <= 25))
+        if floor:
+            rows.append(
+                (
+                    "callback p95 <= 3x no-op floor",
+                    f"{worst / floor:.1f}x (floor {floor:.1f} ms)",
+                    worst <= 3 * floor,
+                )
+            )
+        biggest = max(c["payload_kb"] for c in cb)
+        rows.append(("figure payload <= 50 KB", f"{biggest:.1f} KB (largest)", biggest <= 50))
+    if "first_render_s" in result:
+        rows.append(
+            (
+                "Partner page first render <= 2 s",
+                f"{result['first_render_s']:.2f} s",
+                result["first_render_s"] <= 2,
+            )
+        )
+    if "png_s_per_fig" in result:
+        rows.append(
+            (
+                "PNG batch <= 0.3 s a figure",
+                f"{result['png_s_per_fig']:.2f} s",
+                result["png_s_per_fig"] <= 0.3,
+            )
+        )
+    return rows
+
+
+def markdown(result: dict) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Run {result['date']} on {result['machine']['cpus']} CPUs, "
+        f"{result['machine']['memory_gib']} GiB ({result['machine']['platform']}). "
+        "Regenerate with `make bench` (`make bench SIZES=1000000` for one size).",
+        "",
+        "## Targets",
+        "",
+        "| target | measured | met |",
+        "| --- | --- | --- |",
+    ]
+    for name, measured, met in targets(result):
+        lines.append(f"| {name} | {measured} | {'yes' if met else 'NO'} |")
+    if result.get("etl"):
+        lines += [
+            "",
+            "## ETL (synthetic UN Comtrade layout)",
+            "",
+            "| rows | ETL s | peak RSS MB | DuckDB floor s | ratio | µs/row |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for r in result["etl"]:
+            lines.append(
+                f"| {r['rows']:,} | {r['etl_s']} | {r['etl_peak_rss_mb']} | "
+                f"{r['duckdb_floor_s']} | {r['ratio_to_floor']} | {r['us_per_row']} |"
+            )
+    if result.get("callbacks"):
+        lines += [
+            "",
+            "## Dashboard callbacks (200 calls each)",
+            "",
+            f"No-op callback p95: {result.get('noop_p95_ms')} ms",
+            "",
+            "| page | p50 ms | p95 ms | payload KB (gzip) |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for c in result["callbacks"]:
+            lines.append(f"| {c['page']} | {c['p50_ms']} | {c['p95_ms']} | {c['payload_kb']} |")
+    for note in result.get("notes", []):
+        lines += ["", f"- {note}"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
+    parser.add_argument("--parts", default=",".join(PARTS))
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    parts = set(args.parts.split(","))
+    WORK.mkdir(parents=True, exist_ok=True)
+    out_json = DOCS / "benchmarks.json"
+    result = json.loads(out_json.read_text()) if out_json.exists() else {}
+    result["date"] = datetime.now(UTC).date().isoformat()
+    result["machine"] = machine()
+
+    if "etl" in parts:
+        from tests.benchmarks.etl_bench import bench_etl
+
+        new = []
+        for rows in sorted(sizes):
+            print(f"ETL {rows:,} rows ...", flush=True)
+            new.append(bench_etl(rows, WORK))
+            print(f"  {new[-1]}", flush=True)
+        result["etl"] = merge_etl(result.get("etl", []), new)
+    if "callbacks" in parts or "first_render" in parts:
+        from tests.benchmarks.dashboard_bench import bench_dashboard
+
+        result.update(bench_dashboard(WORK, parts))
+    if "png" in parts:
+        from tests.benchmarks.dashboard_bench import bench_png
+
+        result["png_s_per_fig"] = bench_png(WORK)
+
+    DOCS.mkdir(exist_ok=True)
+    out_json.write_text(json.dumps(result, indent=1) + "\n")
+    table = markdown(result)
+    (DOCS / "benchmarks.md").write_text(table)
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
