@@ -1,0 +1,298 @@
+"""Dashboard benchmarks: callback latency and payload, first render, PNG batch export.
+
+Callbacks are measured against a server loaded with the real clean data plus 5 M synthetic
+UN Comtrade rows, with a callback that does nothing (the CSV button's callback before any click)
+as the framework floor in the same run.
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from etl import paths
+from tests.benchmarks.etl_bench import dataset
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = {
+    "overview": "/",
+    "partner": "/partner",
+    "fdi": "/fdi",
+    "visas": "/visas",
+    "briefing": "/briefing",
+}
+CALLS = 200
+PARTNERS = ("ITA", "CHN", "RUS", "DEU", "NLD", "TUR", "FRA", "USA", "KOR", "UZB")
+SYNTHETIC_ROWS = 5_000_000
+
+
+def clean_with_synthetic(work: Path, rows: int = SYNTHETIC_ROWS) -> Path:
+    """Real sources + `rows` synthetic Comtrade rows, built once by the real ETL."""
+    clean = work / f"clean-real+{rows}"
+    if (clean / "report.json").exists():
+        return clean
+    raw = work / f"raw-real+{rows}"
+    raw.mkdir(parents=True, exist_ok=True)
+    for folder in paths.shared_data().iterdir():
+        link = raw / folder.name
+        if folder.is_dir() and not link.exists():
+            link.symlink_to(folder)
+    comtrade = raw / "un-comtrade"
+    if not comtrade.exists():
+        comtrade.symlink_to(dataset(rows, work) / "un-comtrade")
+    subprocess.run([sys.executable, "-m", "etl", "--raw", str(raw), "--clean", str(clean)],
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)  # fmt: skip
+    return clean
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`python -m dashboard` on a free loopback port, as users run it."""
+
+    def __init__(self, clean: Path) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "dashboard", "--clean", str(clean), "--port", str(self.port)],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                self.get("/")
+                return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("dashboard did not start")
+
+    def get(self, path: str) -> bytes:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        conn.request("GET", path)
+        body = conn.getresponse().read()
+        conn.close()
+        return body
+
+    def post(self, body: dict, conn: http.client.HTTPConnection) -> tuple[float, int, bytes]:
+        data = json.dumps(body).encode()
+        headers = {"Content-Type": "application/json", "Accept-Encoding": "gzip"}
+        t0 = time.perf_counter()
+        conn.request("POST", "/_dash-update-component", body=data, headers=headers)
+        resp = conn.getresponse()
+        raw = resp.read()
+        seconds = time.perf_counter() - t0
+        if resp.status not in (200, 204):
+            raise RuntimeError(f"callback answered {resp.status}: {raw[:300]!r}")
+        return seconds, len(raw), raw
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def _id(text: str) -> object:
+    return json.loads(text) if text.startswith("{") else text
+
+
+def _parse_outputs(output: str) -> list[dict]:
+    parts = output.strip(".").split("...")
+    out = []
+    for part in parts:
+        ident, prop = part.rsplit(".", 1)
+        out.append({"id": _id(ident), "property": prop})
+    return out
+
+
+def page_bodies(server: Server) -> tuple[dict[str, callable], dict]:
+    """Request-body makers for each page's main callback (URL-driven) and for the floor."""
+    deps = json.loads(server.get("/_dash-dependencies"))
+    makers = {}
+    noop = None
+    for cb in deps:
+        output = cb["output"]
+        for page, path in PAGES.items():
+            key = json.dumps({"page": page, "type": "charts"}, separators=(",", ":"))
+            if key in output:
+                makers[page] = _maker(cb, page, path)
+        if noop is None and '"csv-download"' in output and '"page":"partner"' in output:
+            noop = _noop_body(cb)
+    return makers, noop
+
+
+def _maker(cb: dict, page: str, path: str):
+    outputs = _parse_outputs(cb["output"])
+
+    def make(partner: str) -> dict:
+        search = f"?reporter=KAZ&partner={partner}"
+        inputs = []
+        changed = None
+        for item in cb["inputs"]:
+            ident = _id(item["id"])
+            if item["property"] == "search":
+                inputs.append({"id": ident, "property": "search", "value": search})
+                changed = f"{item['id']}.search"
+            else:
+                inputs.append({"id": ident, "property": item["property"], "value": None})
+        state = []
+        for item in cb["state"]:
+            value = path if item["property"] == "pathname" else None
+            state.append({"id": _id(item["id"]), "property": item["property"], "value": value})
+        return {
+            "output": cb["output"],
+            "outputs": outputs,
+            "inputs": inputs,
+            "changedPropIds": [changed],
+            "state": state,
+        }
+
+    return make
+
+
+def _noop_body(cb: dict) -> dict:
+    ident = {"type": "csv-button", "page": "partner", "name": "flows"}
+    out_id = {"type": "csv-download", "page": "partner", "name": "flows"}
+    return {
+        "output": cb["output"],
+        "outputs": {"id": out_id, "property": "data"},
+        "inputs": [{"id": ident, "property": "n_clicks", "value": 0}],
+        "changedPropIds": [json.dumps(ident, separators=(",", ":"), sort_keys=True) + ".n_clicks"],
+        "state": [{"id": {"page": "partner", "type": "view"}, "property": "data", "value": {}}],
+    }
+
+
+def _figure_sizes(raw: bytes) -> list[int]:
+    text = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+    sizes: list[int] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "figure" in node and isinstance(node["figure"], dict):
+                sizes.append(len(json.dumps(node["figure"], separators=(",", ":"))))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(json.loads(text))
+    return sizes
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def measure(server: Server, body_for, calls: int = CALLS) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    times, sizes, fig_sizes = [], [], []
+    for i in range(calls + 5):
+        seconds, size, raw = server.post(body_for(i), conn)
+        if i >= 5:  # the first calls warm caches (per-version indexes)
+            times.append(seconds * 1000)
+            sizes.append(size)
+            if i < 15 and raw:
+                fig_sizes += _figure_sizes(raw)
+    conn.close()
+    return {
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(_percentile(times, 95), 2),
+        "payload_kb": round(max(sizes) / 1024, 1),
+        "max_figure_kb": round(max(fig_sizes) / 1024, 1) if fig_sizes else 0.0,
+    }
+
+
+def first_render(server: Server) -> float:
+    from playwright.sync_api import sync_playwright
+
+    url = f"http://127.0.0.1:{server.port}/partner?reporter=KAZ&partner=ITA"
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-quic",
+    ]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page()
+        page.goto(url.replace("/partner?", "/fdi?"))  # warm the server, not the measured page
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        best = []
+        for _ in range(3):
+            context = browser.new_context()
+            tab = context.new_page()
+            t0 = time.perf_counter()
+            tab.goto(url)
+            tab.wait_for_function(
+                """() => {
+                    const plots = document.querySelectorAll('.js-plotly-plot');
+                    return plots.length >= 5 && [...plots].every(p => p.querySelector('.main-svg'));
+                }""",
+                timeout=60_000,
+            )
+            best.append(time.perf_counter() - t0)
+            context.close()
+        browser.close()
+    return round(statistics.median(best), 2)
+
+
+def bench_dashboard(work: Path, parts: set[str]) -> dict:
+    clean = clean_with_synthetic(work)
+    server = Server(clean)
+    out: dict = {"callbacks_data": f"real sources + {SYNTHETIC_ROWS:,} synthetic Comtrade rows"}
+    try:
+        makers, noop = page_bodies(server)
+        if "callbacks" in parts:
+            floor = measure(server, lambda i: noop)
+            out["noop_p95_ms"] = floor["p95_ms"]
+            out["noop_p50_ms"] = floor["p50_ms"]
+            out["callbacks"] = []
+            for page, make in makers.items():
+                stats = measure(server, lambda i, make=make: make(PARTNERS[i % len(PARTNERS)]))
+                out["callbacks"].append({"page": page, **stats})
+                print(f"  callback {page}: {stats}", flush=True)
+        if "first_render" in parts:
+            out["first_render_s"] = first_render(server)
+    finally:
+        server.stop()
+    return out
+
+
+def bench_png(work: Path, figures: int = 20) -> float:
+    from dashboard.export import export
+
+    clean = work / "clean-real"
+    if not (clean / "report.json").exists():
+        subprocess.run(
+            [sys.executable, "-m", "etl", "--raw", str(paths.shared_data()), "--clean", str(clean)],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+    result = export(
+        clean,
+        work / "png",
+        "KAZ",
+        "ITA",
+        ["overview", "partner", "fdi", "visas", "briefing"],
+        log=lambda *_: None,
+    )
+    seconds = result.seconds[:figures] if len(result.seconds) >= figures else result.seconds
+    return round(sum(seconds) / len(seconds), 3)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
