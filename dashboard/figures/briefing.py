@@ -75,7 +75,10 @@ class FactCheck:
         head = f"{self.document} states {self.stated} for {self.period}"
         if self.status in ("consistent", "contradicted") and self.computed:
             data = f"{self.source} data give" if self.source else "official data give"
-            return f"{head}; {data} {self.computed}."
+            explained = ""
+            if self.status == "contradicted" and self.note and not self.note.startswith("after "):
+                explained = f" {self.note[0].upper()}{self.note[1:]}."  # e.g. another period
+            return f"{head}; {data} {self.computed}.{explained}"
         detail = f": {self.note}" if self.note else ""
         return f"{head}; {self.status}{detail}."
 

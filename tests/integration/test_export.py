@@ -201,6 +201,7 @@ def test_briefing_md_is_a_ready_pack(pack, expected):
     assert "11.5% of turnover in 2023" in text
     assert "USD 16.1 bn in 2023" in text
     assert "states 14.4% for 2023; BNS data give 11.5%" in text
+    assert "the stated share may refer to Jan–Apr 2024" in text  # 6.4 bn / Jan–Apr total
     # every footnote reference has its source note
     refs = set(re.findall(r"\[\^(\d+)\](?!:)", text))
     notes = set(re.findall(r"^\[\^(\d+)\]: \S", text, re.M))
