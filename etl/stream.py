@@ -25,28 +25,31 @@ from etl import fx, schemas
 from etl.errors import Problem
 from etl.sources.base import SourceResult
 
+_TEXT = pa_arrow.dictionary(pa_arrow.int32(), pa_arrow.string())
+# Text columns are dictionary-encoded: chunks arrive categorical, so writing them needs no cast,
+# and the file stays small (a few distinct codes repeated millions of times).
 TRADE_ARROW = pa_arrow.schema(
     [
-        ("source", pa_arrow.string()),
-        ("reporter", pa_arrow.string()),
-        ("partner", pa_arrow.string()),
-        ("partner_label", pa_arrow.string()),
+        ("source", _TEXT),
+        ("reporter", _TEXT),
+        ("partner", _TEXT),
+        ("partner_label", _TEXT),
         ("partner_is_aggregate", pa_arrow.bool_()),
-        ("commodity", pa_arrow.string()),
-        ("flow", pa_arrow.string()),
+        ("commodity", _TEXT),
+        ("flow", _TEXT),
         ("value", pa_arrow.float64()),
         ("value_original", pa_arrow.float64()),
-        ("unit_original", pa_arrow.string()),
-        ("currency", pa_arrow.string()),
+        ("unit_original", _TEXT),
+        ("currency", _TEXT),
         ("value_usd", pa_arrow.float64()),
-        ("valuation", pa_arrow.string()),
-        ("basis", pa_arrow.string()),
+        ("valuation", _TEXT),
+        ("basis", _TEXT),
         ("period_start", pa_arrow.timestamp("us")),
         ("period_end", pa_arrow.timestamp("us")),
-        ("vintage", pa_arrow.string()),
-        ("citation", pa_arrow.string()),
-        ("flag", pa_arrow.string()),
-        ("location", pa_arrow.string()),
+        ("vintage", _TEXT),
+        ("citation", _TEXT),
+        ("flag", _TEXT),
+        ("location", _TEXT),
     ]
 )
 
@@ -62,6 +65,8 @@ def chunk_schema() -> pa.DataFrameSchema:
     text = [n for n, col in schema.columns.items() if "string" in repr(col.dtype)]
     schema = schema.update_columns({n: {"dtype": None, "coerce": False} for n in text})
     schema.coerce = False
+    # Keys are checked across all chunks by hashing (stream_source), which covers each chunk too.
+    schema.unique = None
     return schema
 
 

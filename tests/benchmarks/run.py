@@ -31,6 +31,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
+        "load_average_at_start": round(os.getloadavg()[0], 2),
     }
 
 
