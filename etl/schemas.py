@@ -33,6 +33,12 @@ TRADE_KEY = [
     "period_end",
     "vintage",
 ]
+# The tidy FDI columns in the order readers build them (the Fdi model below checks them).
+FDI_COLUMNS = [
+    "source", "host", "investor", "investor_label", "investor_is_aggregate", "measure", "basis",
+    "period_start", "period_end", "value", "value_original", "unit_original", "currency",
+    "value_usd", "vintage", "citation", "note",
+]  # fmt: skip
 FDI_KEY = [
     "source",
     "host",

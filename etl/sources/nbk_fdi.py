@@ -20,6 +20,7 @@ import pandas as pd
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
+from etl.schemas import FDI_COLUMNS
 from etl.sources.base import SourceResult, decode_text, delimiter_problem, parse_decimal
 
 SOURCE = "nbk-kz-fdi-net-inflow-quarterly"
@@ -183,25 +184,7 @@ def normalize(frame: pd.DataFrame, date_marks: DateMarks = DATE_MARKS) -> pd.Dat
     return pd.DataFrame.from_records(rows, columns=_COLUMNS)
 
 
-_COLUMNS = [
-    "source",
-    "host",
-    "investor",
-    "investor_label",
-    "investor_is_aggregate",
-    "measure",
-    "basis",
-    "period_start",
-    "period_end",
-    "value",
-    "value_original",
-    "unit_original",
-    "currency",
-    "value_usd",
-    "vintage",
-    "citation",
-    "note",
-]
+_COLUMNS = FDI_COLUMNS
 
 
 def _row(

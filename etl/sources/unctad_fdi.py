@@ -24,6 +24,7 @@ import pandas as pd
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
+from etl.schemas import FDI_COLUMNS
 from etl.sources.base import (
     RULE_CUT_SHORT,
     Dropped,
@@ -475,25 +476,7 @@ def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
-_COLUMNS = [
-    "source",
-    "host",
-    "investor",
-    "investor_label",
-    "investor_is_aggregate",
-    "measure",
-    "basis",
-    "period_start",
-    "period_end",
-    "value",
-    "value_original",
-    "unit_original",
-    "currency",
-    "value_usd",
-    "vintage",
-    "citation",
-    "note",
-]
+_COLUMNS = FDI_COLUMNS
 
 
 def _normalize_file(file: str, part: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame | None:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
+from etl.schemas import FDI_COLUMNS
 from etl.sources.base import (
     RULE_CUT_SHORT,
     Dropped,
@@ -359,25 +360,7 @@ def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     return tidy
 
 
-_COLUMNS = [
-    "source",
-    "host",
-    "investor",
-    "investor_label",
-    "investor_is_aggregate",
-    "measure",
-    "basis",
-    "period_start",
-    "period_end",
-    "value",
-    "value_original",
-    "unit_original",
-    "currency",
-    "value_usd",
-    "vintage",
-    "citation",
-    "note",
-]
+_COLUMNS = FDI_COLUMNS
 
 
 def _codes(part: pd.DataFrame, problems: list[Problem]) -> dict[tuple[str, int], str]:
