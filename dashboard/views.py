@@ -2,11 +2,19 @@
 
 Each page module in dashboard/figures/ exposes `figures(data, state) -> dict[str, go.Figure]`
 (ordered; keys are stable chart names used in filenames and component ids).
+
+Building a page's figures costs tens of milliseconds (plotly validates every property), and
+many users ask for the same few views (KAZ–ITA, the latest year), so results are kept for the
+loaded data version in a small LRU cache. Cached figures are shared: callers must not mutate
+them.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import threading
+from collections import OrderedDict
 
 import plotly.graph_objects as go
 
@@ -20,10 +28,36 @@ FIGURE_MODULES = {
     "visas": "dashboard.figures.visas",
     "briefing": "dashboard.figures.briefing",
 }
+CACHE_SIZE = int(os.environ.get("TRADEBOARD_FIGURE_CACHE", "256"))
+
+# key (id(data), page, state) -> (data, figures); holding `data` keeps its id from being reused.
+_cache: OrderedDict[tuple, tuple[CleanData, dict[str, go.Figure]]] = OrderedDict()
+_lock = threading.Lock()
 
 
-def page_figures(page: str, data: CleanData, state: ViewState) -> dict[str, go.Figure]:
+def build_page_figures(page: str, data: CleanData, state: ViewState) -> dict[str, go.Figure]:
+    """The figures of a page, built afresh."""
     if page not in PAGES:
         raise ValueError(f"unknown page {page!r}; pages are {', '.join(PAGES)}")
     module = importlib.import_module(FIGURE_MODULES[page])
     return module.figures(data, state)
+
+
+def page_figures(page: str, data: CleanData, state: ViewState) -> dict[str, go.Figure]:
+    """The figures of a page, from the per-version cache when this view was built before."""
+    if CACHE_SIZE <= 0:
+        return build_page_figures(page, data, state)
+    key = (id(data), page, state)
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit[1]
+    figures = build_page_figures(page, data, state)
+    with _lock:
+        _cache[key] = (data, figures)
+        for old in [k for k in _cache if k[0] != id(data)]:
+            del _cache[old]  # a newly loaded version makes every cached view stale
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return figures
