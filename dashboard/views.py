@@ -15,6 +15,8 @@ import importlib
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import TypeVar
 
 import plotly.graph_objects as go
 
@@ -28,10 +30,11 @@ FIGURE_MODULES = {
     "visas": "dashboard.figures.visas",
     "briefing": "dashboard.figures.briefing",
 }
+T = TypeVar("T")
 CACHE_SIZE = int(os.environ.get("TRADEBOARD_FIGURE_CACHE", "256"))
 
-# key (id(data), page, state) -> (data, figures); holding `data` keeps its id from being reused.
-_cache: OrderedDict[tuple, tuple[CleanData, dict[str, go.Figure]]] = OrderedDict()
+# key (id(data), *key) -> (data, value); holding `data` keeps its id from being reused.
+_cache: OrderedDict[tuple, tuple[CleanData, object]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -43,21 +46,26 @@ def build_page_figures(page: str, data: CleanData, state: ViewState) -> dict[str
     return module.figures(data, state)
 
 
-def page_figures(page: str, data: CleanData, state: ViewState) -> dict[str, go.Figure]:
-    """The figures of a page, from the per-version cache when this view was built before."""
+def cached(data: CleanData, key: tuple, build: Callable[[], T]) -> T:
+    """`build()` once per loaded data version and key; least recently used entries dropped."""
     if CACHE_SIZE <= 0:
-        return build_page_figures(page, data, state)
-    key = (id(data), page, state)
+        return build()
+    full = (id(data), *key)
     with _lock:
-        hit = _cache.get(key)
+        hit = _cache.get(full)
         if hit is not None:
-            _cache.move_to_end(key)
-            return hit[1]
-    figures = build_page_figures(page, data, state)
+            _cache.move_to_end(full)
+            return hit[1]  # type: ignore[return-value]
+    value = build()
     with _lock:
-        _cache[key] = (data, figures)
+        _cache[full] = (data, value)
         for old in [k for k in _cache if k[0] != id(data)]:
             del _cache[old]  # a newly loaded version makes every cached view stale
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
-    return figures
+    return value
+
+
+def page_figures(page: str, data: CleanData, state: ViewState) -> dict[str, go.Figure]:
+    """The figures of a page, from the cache when this view was built before."""
+    return cached(data, ("figures", page, state), lambda: build_page_figures(page, data, state))

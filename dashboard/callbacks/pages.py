@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from dash import Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import ids
+from dashboard import ids, views
 from dashboard.data import CleanData, Store
 from dashboard.ids import Control
 from dashboard.pages import options as opts
@@ -83,14 +83,22 @@ def restore(page: str, data: CleanData, search: str | None) -> dict[str, object]
 
 
 def _view(page: str, data: CleanData, state: ViewState) -> dict[str, object]:
+    def build() -> tuple[list, list | None]:
+        # Figures as plain dicts: serialising a cached view is then plain JSON, not a re-walk
+        # of plotly's validated objects on every response.
+        figures = {n: f.to_plotly_json() for n, f in views.page_figures(page, data, state).items()}
+        text = shell.briefing_block(data, state) if page in WITH_TEXT else None
+        return shell.chart_cards(page, data, state, figures), text
+
+    charts, text = views.cached(data, ("view", page, state), build)
     out: dict[str, object] = {
-        "charts": shell.chart_cards(page, data, state),
+        "charts": charts,
         "notices": shell.banner(state.notices),
         "nav": shell.nav_links(page, state),
         "view": state.query(),
     }
-    if page in WITH_TEXT:
-        out["text"] = shell.briefing_block(data, state)
+    if text is not None:
+        out["text"] = text
     return out
 
 

@@ -181,17 +181,22 @@ def page_figures(page: str, data: CleanData, state: ViewState) -> dict[str, go.F
         }
 
 
+def _is_empty(fig: go.Figure | dict) -> bool:
+    """An `empty_figure` (a message instead of a chart), as a Figure or its plain dict."""
+    meta = fig.get("layout", {}).get("meta") if isinstance(fig, dict) else fig.layout.meta
+    return bool(meta.get("empty")) if isinstance(meta, dict) else False
+
+
 def chart_cards(
-    page: str, data: CleanData, state: ViewState, figures: dict[str, go.Figure] | None = None
+    page: str,
+    data: CleanData,
+    state: ViewState,
+    figures: dict[str, go.Figure] | dict[str, dict] | None = None,
 ) -> list:
     figures = page_figures(page, data, state) if figures is None else figures
     cards = []
     for name, fig in figures.items():
-        empty = (
-            bool((fig.layout.meta or {}).get("empty"))
-            if isinstance(fig.layout.meta, dict)
-            else False
-        )
+        empty = _is_empty(fig)
         cards.append(
             html.Section(
                 [
