@@ -162,8 +162,12 @@ def page_years(page: str, data: CleanData, state: ViewState) -> list[int]:
         source = partner_source(data, state)
         if source is None:
             return []
-        rows = annual_flows(data, source, state.reporter, state.partner)
-        return sorted({int(y) for y in rows["year"].unique()}) if not rows.empty else []
+
+        def build() -> list[int]:
+            rows = annual_flows(data, source, state.reporter, state.partner)
+            return sorted({int(y) for y in rows["year"].unique()}) if not rows.empty else []
+
+        return memo(data, f"years:{source}:{state.reporter}:{state.partner}", build)
     frame_name = "fdi" if page == "fdi" else "visas"
     return sorted(
         memo(data, f"years:{frame_name}", lambda: _years(getattr(data, frame_name, pd.DataFrame())))

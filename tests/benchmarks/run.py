@@ -62,11 +62,20 @@ def targets(result: dict) -> list[tuple[str, str, bool | None]]:
             )
         )
     if 1_000_000 in etl and len(etl) > 1:
-        base = etl[1_000_000]["us_per_row"]
-        spread = max(abs(r["us_per_row"] / base - 1) for r in etl.values())
-        rows.append(
-            ("time per row within +-30% from 1M up", f"{spread:+.0%} max deviation", spread <= 0.30)
-        )
+        for key, what in (
+            ("us_per_row", "whole run"),
+            ("us_per_row_marginal", "above the fixed start-up cost"),
+        ):
+            if all(key in r for r in etl.values()):
+                base = etl[1_000_000][key]
+                spread = max(abs(r[key] / base - 1) for r in etl.values())
+                rows.append(
+                    (
+                        f"time per row within +-30% from 1M to 20M ({what})",
+                        f"{spread:.0%} max deviation",
+                        spread <= 0.30,
+                    )
+                )
     cb = result.get("callbacks")
     if cb:
         floor = result.get("noop_p95_ms") or 0
@@ -133,14 +142,23 @@ def markdown(result: dict) -> str:
             "",
             "## ETL (synthetic UN Comtrade layout)",
             "",
-            "| rows | ETL s | peak RSS MB | DuckDB floor s | ratio | µs/row |",
-            "| ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| rows | ETL s | peak RSS MB | DuckDB floor s | ratio | µs/row | µs/row, start-up "
+            "excluded |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for r in result["etl"]:
             lines.append(
                 f"| {r['rows']:,} | {r['etl_s']} | {r['etl_peak_rss_mb']} | "
-                f"{r['duckdb_floor_s']} | {r['ratio_to_floor']} | {r['us_per_row']} |"
+                f"{r['duckdb_floor_s']} | {r['ratio_to_floor']} | {r['us_per_row']} | "
+                f"{r.get('us_per_row_marginal', '')} |"
             )
+        fixed = result["etl"][0].get("fixed_s")
+        if fixed is not None:
+            lines += [
+                "",
+                f"Fixed start-up cost (a 1,000-row run: interpreter, imports, facts, "
+                f"report): {fixed} s.",
+            ]
     if result.get("callbacks"):
         lines += [
             "",
