@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import re
 import threading
 import zlib
 from collections import OrderedDict
@@ -179,9 +180,71 @@ class _GzipCache:
         return value
 
 
+MAX_BODY_BYTES = 1 << 20  # callback bodies are a few KB; anything larger is refused (413)
+
+
+_LOCATION_PROPS = {"pathname", "search", "hash", "href"}
+_SAFE_PATH = re.compile(r"^/[A-Za-z0-9/_-]{0,64}$")
+
+
+def _valid_location(prop: str, value: object) -> bool:
+    """URL parts from dcc.Location: strings the browser could send; paths only of our shape."""
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    return prop != "pathname" or bool(_SAFE_PATH.match(value))
+
+
+def _valid_callback_body(body: object, callback_map: dict) -> bool:
+    """The shape Dash's dispatcher assumes; anything else would end in a KeyError (500)."""
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+        return False
+    spec = callback_map.get(body["output"])
+    if spec is None or not isinstance(body.get("outputs"), dict | list):
+        return False
+    for key in ("inputs", "state"):
+        items = body.get(key, [])  # the renderer leaves out an empty "state"
+        if not isinstance(items, list) or len(items) != len(spec.get(key, [])):
+            return False
+        for item in items:
+            # pattern-matching inputs arrive as lists of {id, property, value}
+            group = item if isinstance(item, list) else [item]
+            for i in group:
+                if not (isinstance(i, dict) and "id" in i and isinstance(i.get("property"), str)):
+                    return False
+                # Dash's own Pages router breaks on non-string URL parts; the pages' callbacks
+                # validate theirs and answer with the default view and a notice.
+                if (
+                    i["id"] == "_pages_location"
+                    and i["property"] in _LOCATION_PROPS
+                    and not _valid_location(i["property"], i.get("value"))
+                ):
+                    return False
+    changed = body.get("changedPropIds", [])
+    return isinstance(changed, list) and all(isinstance(c, str) for c in changed)
+
+
 def _add_http_hooks(app: dash.Dash) -> None:
     cache = _GzipCache()
     csp: dict[int, str] = {}
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+
+    @app.server.before_request
+    def refuse_malformed() -> flask.Response | None:
+        path = flask.request.path
+        if path == "/_reload-hash" and not app._dev_tools.hot_reload:
+            flask.abort(404)  # a dev endpoint that lists installed packages
+        if path == "/_dash-update-component" and flask.request.method == "POST":
+            body = flask.request.get_json(silent=True)
+            if not _valid_callback_body(body, app.callback_map):
+                return flask.Response("malformed callback request", status=400,
+                                      mimetype="text/plain")  # fmt: skip
+        return None
+
+    @app.server.errorhandler(dash.exceptions.DependencyException)
+    def unknown_bundle(_: Exception) -> flask.Response:
+        return flask.Response("not found", status=404, mimetype="text/plain")
 
     @app.server.after_request
     def harden(response: flask.Response) -> flask.Response:

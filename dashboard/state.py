@@ -70,6 +70,8 @@ def parse(
         if value is None:
             return None
         if isinstance(value, list):
+            if len(value) > 1:
+                notices.append(f"Several '{name}' values in the link; using the first one.")
             value = value[0] if value else ""
         if not isinstance(value, str) or len(value) > 64:
             notices.append(f"Ignored an invalid '{name}' value; showing the default.")

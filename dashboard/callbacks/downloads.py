@@ -109,7 +109,7 @@ def _register_page(app: Dash, store: Callable[[], Store], page: str) -> None:
         name = ctx.triggered_id["name"] if isinstance(ctx.triggered_id, dict) else None
         if not isinstance(name, str):
             return no_update
-        made = chart_csv(page, store().get(), query or {}, name)
+        made = chart_csv(page, store().get(), query if isinstance(query, dict) else {}, name)
         if made is None:
             return no_update
         text, filename = made
