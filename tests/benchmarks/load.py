@@ -274,6 +274,25 @@ def _capture_page(page: object, base: str, name: str) -> PageCapture:
 
 
 def capture(base: str, pages: Sequence[str], ready: Callable[[], None] = lambda: None) -> Capture:
+    """`_capture` in a thread of its own: Playwright's sync API refuses to start in a thread
+    that already runs an asyncio loop (as pytest's main thread does after the browser tests)."""
+    result: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            result["value"] = _capture(base, pages, ready)
+        except BaseException as exc:  # re-raised in the caller's thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=work, name="capture")
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]  # type: ignore[misc]
+    return result["value"]  # type: ignore[return-value]
+
+
+def _capture(base: str, pages: Sequence[str], ready: Callable[[], None] = lambda: None) -> Capture:
     """Open each page in headless Chromium (one cache, so the first load is a cold one).
 
     `ready()` is called once the browser runs: it may wait for the server meanwhile booting.

@@ -5,9 +5,6 @@ for a callback body the Dash renderer could not have sent; never in a 500, and t
 never reflected. Download names are sanitised, no route serves files outside its folder, dev
 tools are off, security headers are on every response, the CLI binds loopback by default, and
 callback answers are gzipped for clients that accept it.
-
-Cases marked `xfail(strict=True)` are known gaps, each naming the fix; when the fix lands they
-pass, strict xfail fails the run, and the mark must go.
 """
 
 from __future__ import annotations
