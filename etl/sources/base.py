@@ -60,6 +60,37 @@ RULE_CUT_SHORT = (
 )
 
 
+@dataclass
+class FilesRead:
+    """Tidy frames of the files that read cleanly, and the problems of those that did not."""
+
+    frames: list[pd.DataFrame]
+    dropped: list[Dropped]
+    rows_in: int
+    problems: list[Problem]
+
+
+def read_each(
+    files: list[Path],
+    read: Callable[[Path], pd.DataFrame],
+    build: Callable[[pd.DataFrame], tuple[pd.DataFrame, list[Dropped]]],
+) -> FilesRead:
+    """`build(read(path))` for every file; one file's problems never stop the others being read,
+    so a run reports the problems of every file at once."""
+    out = FilesRead([], [], 0, [])
+    for path in files:
+        try:
+            faithful = read(path)
+            tidy, dropped = build(faithful)
+        except InputError as exc:
+            out.problems += exc.problems
+            continue
+        out.frames.append(tidy)
+        out.dropped += dropped
+        out.rows_in += len(faithful)
+    return out
+
+
 def parse_decimal(text: str) -> float:
     """A finite number written the plain way ('1234.5', '-0.25', '1e3'); ValueError otherwise.
 

@@ -29,6 +29,7 @@ from etl.sources.base import (
     delimiter_problem,
     ends_cut_short,
     parse_decimal,
+    read_each,
 )
 
 SOURCE = "eurostat-comext-eu-exports-to-kaz-monthly"
@@ -293,25 +294,12 @@ def load(folder: Path) -> SourceResult:
     files = sorted(folder.glob("*.csv"))
     if not files:
         raise InputError([Problem(str(folder), "-", "-", "-", "no .csv file in the folder")])
-    frames: list[pd.DataFrame] = []
-    dropped: list[Dropped] = []
-    problems: list[Problem] = []
-    rows_in = 0
-    for path in files:
-        try:
-            faithful = read(path)
-            tidy, file_dropped = _build(faithful)
-        except InputError as exc:
-            problems += exc.problems
-            continue
-        frames.append(tidy)
-        dropped += file_dropped
-        rows_in += len(faithful)
-    trade = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    problems += _overlaps(trade)
+    got = read_each(files, read, _build)
+    trade = pd.concat(got.frames, ignore_index=True) if got.frames else pd.DataFrame()
+    problems = got.problems + _overlaps(trade)
     if problems:
         raise InputError(problems)
-    return SourceResult(SOURCE, {"trade": trade}, files, rows_in, dropped)
+    return SourceResult(SOURCE, {"trade": trade}, files, got.rows_in, got.dropped)
 
 
 def _overlaps(trade: pd.DataFrame) -> list[Problem]:

@@ -24,7 +24,7 @@ from python_calamine import CalamineWorkbook
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import Dropped, SourceResult, check_workbook, parser_failed
+from etl.sources.base import Dropped, SourceResult, check_workbook, parser_failed, read_each
 
 SOURCE = "imf-dots-annual"
 VINTAGE = "2022 download"
@@ -453,21 +453,8 @@ def load(folder: Path) -> SourceResult:
     files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))
     if not files:
         raise InputError([Problem(str(folder), "-", "-", "-", "no .xlsx workbook in the folder")])
-    frames: list[pd.DataFrame] = []
-    dropped_rows: list[Dropped] = []
-    problems: list[Problem] = []
-    rows_in = 0
-    for path in files:
-        try:
-            faithful = read(path)
-            tidy, file_dropped = _build(faithful)
-        except InputError as exc:
-            problems += exc.problems
-            continue
-        frames.append(tidy)
-        rows_in += len(faithful)
-        dropped_rows += file_dropped
-    if problems:
-        raise InputError(problems)
-    trade = pd.concat(frames, ignore_index=True)
-    return SourceResult(SOURCE, {"trade": trade}, files, rows_in, dropped_rows)
+    got = read_each(files, read, _build)
+    if got.problems:
+        raise InputError(got.problems)
+    trade = pd.concat(got.frames, ignore_index=True)
+    return SourceResult(SOURCE, {"trade": trade}, files, got.rows_in, got.dropped)
