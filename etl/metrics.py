@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from etl import countries, periods, registry
+from etl import countries, labels, periods, registry
 
 SERIES = ["source", "reporter", "partner", "commodity", "flow"]
 PERIOD = ["basis", "period_start", "period_end"]
@@ -246,18 +246,12 @@ def cagr(trade: pd.DataFrame, shares_: pd.DataFrame | None = None) -> pd.DataFra
     ).reset_index(drop=True)
 
 
-MEASURE_LABEL = {
-    "gross_inflow": "Sum of annual gross FDI inflows",
-    "net_inflow": "Sum of annual net FDI inflows",
-}
-
-
 def fdi_cumulative(fdi: pd.DataFrame) -> pd.DataFrame:
     """Sums of annual flows over every window, labelled with the concept and years covered.
 
     Stocks are positions, never summed. A window with missing years says how many are missing.
     """
-    flows = fdi[(fdi["basis"] == "year") & fdi["measure"].isin(list(MEASURE_LABEL))]
+    flows = fdi[(fdi["basis"] == "year") & fdi["measure"].isin(list(labels.FDI_CUMULATIVE_TITLE))]
     flows = flows.sort_values("vintage").drop_duplicates(
         ["source", "host", "investor", "measure", "period_start"], keep="last"
     )
@@ -288,7 +282,7 @@ def fdi_cumulative(fdi: pd.DataFrame) -> pd.DataFrame:
     ]
     out = pd.DataFrame(rows, columns=cols)
     out["label"] = [
-        f"{MEASURE_LABEL[m]} {s}–{e}" + (f" ({miss} years missing)" if miss else "")
+        f"{labels.FDI_CUMULATIVE_TITLE[m]} {s}–{e}" + (f" ({miss} years missing)" if miss else "")
         for m, s, e, miss in zip(
             out["measure"], out["start_year"], out["end_year"], out["years_missing"], strict=True
         )

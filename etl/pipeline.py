@@ -1,4 +1,9 @@
-"""The only module of the ETL that does I/O: read, validate, derive, write atomically, report."""
+"""The only module of the ETL that does I/O: read, validate, derive, write atomically, report.
+
+Stages: raw files (materialised from the snapshot manifest) -> one reader per source ->
+`schemas.TABLES` (one clean table per schema, validated) -> derived frames (etl.metrics) ->
+parquet files, metadata.json and report.json in a staging folder, published in one swap.
+"""
 
 from __future__ import annotations
 
@@ -7,86 +12,44 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import asdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-import pandera.errors as pa_errors
 
 from etl import facts as facts_reader
-from etl import fx, metrics, periods, schemas, snapshots, stream
+from etl import fx, labels, metrics, periods, registry, schemas, snapshots, sources, stream
 from etl.atomic import publish, run_lock, staging_dir
-from etl.errors import InputError, Problem, shorten
-from etl.sources import OPTIONAL_READERS, READERS, reader
+from etl.errors import InputError, Problem
+from etl.schemas import validate
 from etl.sources.base import Dropped, SourceResult
 
-TABLE_SCHEMAS = {"trade": schemas.Trade, "fdi": schemas.Fdi, "visas": schemas.Visas}
-MAX_PROBLEMS_SHOWN = 200
+__all__ = ["run", "validate"]
 
 
-def _schema_problems(table: str, frame: pd.DataFrame, exc: pa_errors.SchemaErrors) -> list[Problem]:
-    """Turn pandera's failure cases into problems that point at the row's file.
+@dataclass
+class _Log:
+    """What a run has found so far: problems (fatal), warnings (published), step timings."""
 
-    A row-wise dataframe check fails once per column; those are folded into one problem per
-    row and check, naming the row's key instead of every cell.
-    """
-    cases = exc.failure_cases.copy()
-    cases["index"] = cases["index"].astype(object)
-    folded = cases.groupby(["check", "index"], dropna=False, sort=False).agg(
-        column=("column", "first"), value=("failure_case", "first"), n=("column", "size")
-    )
-    out: list[Problem] = []
-    for (check, idx), case in folded.head(MAX_PROBLEMS_SHOWN).iterrows():
-        where, file, column, value = f"{table} row {idx}", table, str(case["column"]), case["value"]
-        if idx is not None and not pd.isna(idx) and idx in frame.index:
-            row = frame.loc[idx]
-            file = str(row.get("citation", table))
-            key = [
-                str(row.get(c, ""))
-                for c in ("reporter", "host", "issuer", "partner", "investor", "flow", "measure")
-            ]
-            period = row.get("period_start")
-            key.append(str(period.date()) if isinstance(period, pd.Timestamp) else "")
-            where = f"{table} row {idx} ({', '.join(k for k in key if k and k != 'nan')})"
-            cell = row.get("location")
-            if isinstance(cell, str) and cell:
-                where = f"{cell} ({', '.join(k for k in key if k and k != 'nan')})"
-            if case["n"] > 1:  # a whole-row check: show the value that carries the rule
-                column = "value" if "value" in frame.columns else column
-                value = row.get(column, value)
-        out.append(Problem(file, where, column, shorten(value), f"schema check failed: {check}"))
-    if len(folded) > MAX_PROBLEMS_SHOWN:
-        out.append(
-            Problem(
-                table,
-                "-",
-                "-",
-                "-",
-                f"... and {len(folded) - MAX_PROBLEMS_SHOWN} more schema failures",
-            )
-        )
-    return out
+    started: float = field(default_factory=time.perf_counter)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[step] = round(time.perf_counter() - t0, 3)
 
-def validate(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    frame = frame.reset_index(drop=True)
-    try:
-        return TABLE_SCHEMAS[table].validate(frame, lazy=True), []
-    except pa_errors.SchemaErrors as exc:
-        return frame, _schema_problems(table, frame, exc)
-
-
-def _sources_present(raw: Path, only: list[str] | None) -> list[str]:
-    wanted = only or [*READERS, *(s for s in OPTIONAL_READERS if (raw / s).is_dir())]
-    return [s for s in wanted if s in READERS or (raw / s).is_dir()]
-
-
-def _load_source(source: str, raw: Path) -> SourceResult:
-    folder = raw / source
-    if not folder.is_dir():
-        raise InputError([Problem(str(folder), "-", "-", "-", "source folder missing")])
-    return reader(source).load(folder)
+    def stop_on_problems(self) -> None:
+        if self.problems:
+            raise InputError(self.problems)
 
 
 def run(
@@ -103,74 +66,20 @@ def run(
     When `manifest` is given, snapshot files are first materialised into `raw` and verified.
     Nothing in `clean` changes unless the whole run succeeds.
     """
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
+    log = _Log()
     _refuse_clean_over_inputs(clean, raw, facts_path)
     with run_lock(clean):
-        problems: list[Problem] = []
-        warnings: list[str] = []
-        file_records: list[dict] = []
-        if manifest is not None:
-            file_records, snap_problems, snap_warnings = snapshots.materialise(
-                manifest, raw, mirror, accept_new_vintage
-            )
-            problems += snap_problems
-            warnings += snap_warnings
-            if snap_problems:
-                raise InputError(problems)
-
-        sources = _sources_present(raw, only)
-        streaming = [s for s in sources if stream.is_streaming(reader(s))]
-        results: list[SourceResult] = []
-        for source in sources:
-            if source in streaming:
-                continue
-            t0 = time.perf_counter()
-            try:
-                results.append(_load_source(source, raw))
-            except InputError as exc:
-                problems += exc.problems
-            timings[f"read:{source}"] = round(time.perf_counter() - t0, 3)
-
-        frames: dict[str, pd.DataFrame] = {}
-        for table in TABLE_SCHEMAS:
-            parts = [r.frames[table] for r in results if table in r.frames and len(r.frames[table])]
-            frames[table] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-
-        try:
-            fact_frame = facts_reader.load(facts_path)
-        except InputError as exc:
-            problems += exc.problems
-            fact_frame = pd.DataFrame()
-
-        t0 = time.perf_counter()
-        if len(frames["trade"]):
-            frames["trade"] = fx.add_usd(frames["trade"])
-        if len(frames["fdi"]):
-            frames["fdi"] = fx.add_usd(frames["fdi"])
-        warnings += _plausibility_warnings(frames)
-        for table in TABLE_SCHEMAS:
-            if len(frames[table]):
-                frames[table], table_problems = validate(table, frames[table])
-                problems += table_problems
-        timings["validate"] = round(time.perf_counter() - t0, 3)
-        if problems:
-            raise InputError(problems)
-
+        files = _materialise(manifest, raw, mirror, accept_new_vintage, log)
+        present = _sources_present(raw, only)
+        streamed = [s for s in present if stream.is_streamed(sources.reader(s))]
+        results = _read_sources([s for s in present if s not in streamed], raw, log)
+        fact_frame = _read_facts(facts_path, log)
+        frames = _validate(_tables(results), log)
+        log.stop_on_problems()
         staging = staging_dir(clean)
         try:
-            report = _write_all(
-                staging,
-                raw,
-                streaming,
-                results,
-                frames,
-                fact_frame,
-                file_records,
-                warnings,
-                timings,
-                started,
-            )
+            outputs = _Outputs(frames, fact_frame, files, _metadata(manifest))
+            report = _write(staging, raw, streamed, results, outputs, log)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)  # nothing half-written survives
             raise
@@ -178,46 +87,148 @@ def run(
         return report
 
 
-def _write_all(
-    staging: Path, raw: Path, streaming: list[str], results: list[SourceResult],
-    frames: dict[str, pd.DataFrame], fact_frame: pd.DataFrame, file_records: list[dict],
-    warnings: list[str], timings: dict[str, float], started: float,
+# ---- steps of a run, in order ------------------------------------------------------------------
+
+
+def _materialise(
+    manifest: Path | None, raw: Path, mirror: Path | None, accept_new_vintage: bool, log: _Log
+) -> list[dict]:
+    """Snapshot files into `raw`, verified against the manifest; their records for the report."""
+    if manifest is None:
+        return []
+    records, problems, warnings = snapshots.materialise(manifest, raw, mirror, accept_new_vintage)
+    log.problems += problems
+    log.warnings += warnings
+    log.stop_on_problems()
+    return records
+
+
+def _sources_present(raw: Path, only: list[str] | None) -> list[str]:
+    wanted = only or [
+        *sources.READERS,
+        *(s for s in sources.OPTIONAL_READERS if (raw / s).is_dir()),
+    ]
+    return [s for s in wanted if s in sources.READERS or (raw / s).is_dir()]
+
+
+def _read_sources(names: list[str], raw: Path, log: _Log) -> list[SourceResult]:
+    """Each in-memory source read by its reader; every source's problems are collected."""
+    results = []
+    for source in names:
+        with log.timed(f"read:{source}"):
+            try:
+                results.append(_load_source(source, raw))
+            except InputError as exc:
+                log.problems += exc.problems
+    return results
+
+
+def _load_source(source: str, raw: Path) -> SourceResult:
+    folder = raw / source
+    if not folder.is_dir():
+        raise InputError([Problem(str(folder), "-", "-", "-", "source folder missing")])
+    return sources.load(source, folder)
+
+
+def _read_facts(facts_path: Path, log: _Log) -> pd.DataFrame:
+    try:
+        return facts_reader.load(facts_path)
+    except InputError as exc:
+        log.problems += exc.problems
+        return pd.DataFrame()
+
+
+def _tables(results: list[SourceResult]) -> dict[str, pd.DataFrame]:
+    """One frame per clean table of `schemas.TABLES`: whatever the sources return under its name."""
+    frames = {}
+    for table in schemas.TABLES:
+        parts = [r.frames[table] for r in results if len(r.frames.get(table, ()))]
+        frames[table] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return frames
+
+
+def _validate(frames: dict[str, pd.DataFrame], log: _Log) -> dict[str, pd.DataFrame]:
+    """USD values added, plausibility warned about, every table checked against its schema."""
+    with log.timed("validate"):
+        for table, frame in frames.items():
+            if len(frame) and "value_usd" in schemas.TABLES[table].to_schema().columns:
+                frames[table] = fx.add_usd(frame)
+        log.warnings += _plausibility_warnings(frames)
+        for table, frame in frames.items():
+            if len(frame):
+                frames[table], problems = validate(table, frame)
+                log.problems += problems
+    return frames
+
+
+@dataclass
+class _Outputs:
+    """What a run publishes besides the streamed rows: validated tables, facts, file records."""
+
+    frames: dict[str, pd.DataFrame]
+    facts: pd.DataFrame
+    files: list[dict]
+    metadata: dict
+
+
+def _write(
+    staging: Path, raw: Path, streamed: list[str], results: list[SourceResult], out: _Outputs,
+    log: _Log,
 ) -> dict:  # fmt: skip
     """Write trade (in-memory sources, then streamed ones by chunk), derive, write the rest."""
+    frames = out.frames
     writer = stream.TradeWriter(staging / "trade.parquet")
     writer.write(frames["trade"])
-    totals = []
-    problems: list[Problem] = []
-    for source in streaming:
-        outcome = stream.stream_source(source, reader(source), raw / source, writer)
-        results.append(outcome.result)
-        problems += outcome.problems
-        totals.append(outcome.totals)
-        timings[f"read+validate+write:{source}"] = outcome.seconds
+    streamed_totals = _stream_sources(streamed, raw, writer, results, log)
     writer.close()
-    if problems:
-        raise InputError(problems)
+    log.stop_on_problems()
 
-    t0 = time.perf_counter()
-    for_metrics = dict(frames)
-    extra = [t for t in totals if len(t)]
-    if extra:
-        for_metrics["trade"] = pd.concat([frames["trade"], *extra], ignore_index=True)
-    derived = _derive(for_metrics, fact_frame)
-    timings["derive"] = round(time.perf_counter() - t0, 3)
+    with log.timed("derive"):
+        for_metrics = dict(frames)
+        if streamed_totals:
+            for_metrics["trade"] = pd.concat([frames["trade"], *streamed_totals], ignore_index=True)
+        derived = _derive(for_metrics, out.facts)
 
-    t0 = time.perf_counter()
-    outputs = {**frames, "facts": fact_frame, **derived}
-    for name, frame in outputs.items():
-        if name != "trade":
-            frame.to_parquet(staging / f"{name}.parquet", index=False)
-    counts = {name: len(frame) for name, frame in outputs.items()} | {"trade": writer.rows}
-    report = _report(results, file_records, counts, warnings, timings, started)
-    # Checksums of the outputs let any reader verify it sees one complete version.
-    report["outputs"] = {p.name: snapshots.sha256(p) for p in sorted(staging.glob("*.parquet"))}
-    timings["write"] = round(time.perf_counter() - t0, 3)
-    (staging / "report.json").write_text(json.dumps(report, indent=1, default=str))
+    with log.timed("write"):
+        outputs = {**frames, "facts": out.facts, **derived}
+        for name, frame in outputs.items():
+            if name != "trade":
+                frame.to_parquet(staging / f"{name}.parquet", index=False)
+        _write_json(staging / "metadata.json", out.metadata)
+        counts = {name: len(frame) for name, frame in outputs.items()} | {"trade": writer.rows}
+        report = _report(results, out.files, counts, log)
+        # Checksums of the outputs let any reader verify it sees one complete version.
+        report["outputs"] = {
+            p.name: snapshots.sha256(p)
+            for p in sorted([*staging.glob("*.parquet"), staging / "metadata.json"])
+        }
+    _write_json(staging / "report.json", report)
     return report
+
+
+def _stream_sources(
+    streamed: list[str], raw: Path, writer: stream.TradeWriter, results: list[SourceResult],
+    log: _Log,
+) -> list[pd.DataFrame]:  # fmt: skip
+    """Read, validate and write each streamed source chunk by chunk; its commodity totals."""
+    totals = []
+    for source in streamed:
+        outcome = stream.stream_source(source, sources.reader(source), raw / source, writer)
+        results.append(outcome.result)
+        log.problems += outcome.problems
+        log.timings[f"read+validate+write:{source}"] = outcome.seconds
+        if len(outcome.totals):
+            totals.append(outcome.totals)
+    return totals
+
+
+def _metadata(manifest: Path | None) -> dict:
+    """data/clean/metadata.json: source names from the manifest and the project's words."""
+    return {"sources": registry.metadata(manifest), "labels": labels.as_metadata()}
+
+
+def _write_json(path: Path, content: dict) -> None:
+    path.write_text(json.dumps(content, indent=1, default=str, ensure_ascii=False), "utf-8")
 
 
 def _refuse_clean_over_inputs(clean: Path, *inputs: Path) -> None:
@@ -344,22 +355,18 @@ def _derive(frames: dict[str, pd.DataFrame], fact_frame: pd.DataFrame) -> dict[s
 
 
 def _report(
-    results: list[SourceResult],
-    files: list[dict],
-    counts: dict[str, int],
-    warnings: list[str],
-    timings: dict[str, float],
-    started: float,
+    results: list[SourceResult], files: list[dict], counts: dict[str, int], log: _Log
 ) -> dict:
     def dropped(items: list[Dropped]) -> list[dict]:
         return [asdict(d) for d in items]
 
+    unread = {r.source: list(r.unread) for r in results}
     return {
         "run_id": uuid.uuid4().hex,
         "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "pid": os.getpid(),
-        "seconds": round(time.perf_counter() - started, 3),
-        "timings": timings,
+        "seconds": round(time.perf_counter() - log.started, 3),
+        "timings": log.timings,
         "files": files,
         "sources": {
             r.source: {
@@ -368,10 +375,20 @@ def _report(
                 "rows_out": r.rows_out or {t: len(f) for t, f in r.frames.items()},
                 "dropped_count": len(r.dropped),
                 "dropped": dropped(r.dropped),
+                "unread": unread[r.source],
                 "warnings": r.warnings,
             }
             for r in results
         },
         "tables": counts,
-        "warnings": warnings,
+        "warnings": [
+            *log.warnings,
+            *(_unread_warning(source, u) for source, items in unread.items() for u in items),
+        ],
     }
+
+
+def _unread_warning(source: str, unread: dict) -> str:
+    name = unread.get("file") or unread.get("name") or unread.get("path") or "?"
+    reason = unread.get("reason") or "no reader claims it"
+    return f"{source}: {name} was not read ({reason})"

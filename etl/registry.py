@@ -1,7 +1,8 @@
 """Sources and their provenance, read from the snapshot manifest data/raw/sources.toml.
 
 Titles, publishers and licences live in the manifest, not in reader code, so a citation in a
-chart footnote and the manifest can never disagree.
+chart footnote and the manifest can never disagree. The ETL alone reads this module: it copies
+`metadata()` into data/clean/metadata.json, which is what the dashboard reads.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class SourceInfo:
     landing_page: str
     licence: str
     concept: str
+    edition: str
     files: dict[str, dict[str, str]]
 
 
@@ -40,6 +42,7 @@ def _load(manifest: Path) -> dict[str, SourceInfo]:
             landing_page=entry.get("landing_page", ""),
             licence=entry.get("licence", ""),
             concept=entry.get("concept", ""),
+            edition=entry.get("edition", ""),
             files={f["name"]: f for f in entry.get("files", [])},
         )
     return out
@@ -58,3 +61,15 @@ def citation(source: str, file: str, detail: str = "") -> str:
     meta = info(source)
     where = f"{file}, {detail}" if detail else file
     return f"{meta.publisher}, {meta.title} ({where})"
+
+
+# What data/clean/metadata.json says of each source: names for titles and footnotes.
+METADATA_FIELDS = ("short", "publisher", "title", "edition", "landing_page", "licence", "concept")
+
+
+def metadata(manifest: Path | None = None) -> dict[str, dict[str, str]]:
+    """{source key: {short, publisher, title, edition, landing_page, licence, concept}}."""
+    return {
+        key: {name: getattr(meta, name) for name in METADATA_FIELDS}
+        for key, meta in sources(manifest).items()
+    }

@@ -1,26 +1,50 @@
-"""Every pandera schema in one place: tidy clean frames and the frames derived from them.
+"""Every pandera schema in one place: tidy clean frames, the frames derived from them, and how a
+clean table is validated and its failures reported.
 
-The tests reuse these models; the pipeline validates with lazy=True so one run reports every
-failure. Cross-row rules (turnover = exports + imports, YTD non-decreasing, partners <= World)
-are named dataframe checks so their failures say which rule broke.
+`TABLES` lists the clean tables the pipeline builds (a model registers itself with
+`@clean_table("name")`, so a new table is one model here plus a reader). `validate()` checks a
+frame with lazy=True so one run reports every failure, each as a Problem naming the row's file and
+cell. Cross-row rules (turnover = exports + imports, YTD non-decreasing, partners <= World) are
+named dataframe checks so their failures say which rule broke. The tests reuse these models.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import pandas as pd
+import pandera.errors as pa_errors
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from etl import countries, periods
+from etl import countries, labels, periods
+from etl.errors import Problem, shorten
 
-FLOWS = ["export", "import", "turnover"]
-VALUATIONS = ["FOB", "CIF", "unknown"]
+# The vocabulary is named once, in etl/labels.py; schemas check codes against it.
+FLOWS = list(labels.FLOWS)
+VALUATIONS = list(labels.VALUATIONS)
 CURRENCIES = ["USD", "EUR"]
-FDI_MEASURES = ["gross_inflow", "net_inflow", "inward_stock"]
-VISA_MEASURES = ["applied", "issued", "not_issued"]
+FDI_MEASURES = list(labels.FDI_MEASURES)
+VISA_MEASURES = list(labels.VISA_MEASURES)
 # FDI values may be negative in every measure: UNCTAD's "gross inflows" for Kazakhstan hold
 # negative cells (e.g. Italy 2010), net flows are often negative and BPM6 stocks can be. The
 # pipeline reports negative gross inflows as warnings instead of rejecting the published figure.
+
+# Clean table name (the parquet file's stem) -> its model. Filled by @clean_table below.
+TABLES: dict[str, type[pa.DataFrameModel]] = {}
+M = TypeVar("M", bound=type[pa.DataFrameModel])
+
+
+def clean_table(name: str) -> Callable[[M], M]:
+    """Register a model as the schema of clean table `name` (data/clean/<name>.parquet)."""
+
+    def register(model: M) -> M:
+        TABLES[name] = model
+        return model
+
+    return register
+
 
 TRADE_KEY = [
     "source",
@@ -99,6 +123,7 @@ class _Periodic(pa.DataFrameModel):
         return _basis_matches(df)
 
 
+@clean_table("trade")
 class Trade(_Periodic):
     """One value of goods trade: reporter x partner x flow x period x vintage, in base units."""
 
@@ -114,6 +139,9 @@ class Trade(_Periodic):
     unit_original: Series[str]
     currency: Series[str] = pa.Field(isin=CURRENCIES)
     value_usd: Series[float] = pa.Field(ge=0, nullable=True)
+    # USD per unit of `currency` used for value_usd, and which rate it was (etl/fx.py).
+    fx_rate: Series[float] | None = pa.Field(gt=0, nullable=True)
+    fx_basis: Series[str] | None = pa.Field(nullable=True)
     valuation: Series[str] = pa.Field(isin=VALUATIONS)
     vintage: Series[str]
     citation: Series[str]
@@ -143,6 +171,7 @@ class Trade(_Periodic):
         return partners_within_world(df)
 
 
+@clean_table("fdi")
 class Fdi(_Periodic):
     """One FDI value: host x investor x measure x period x vintage; flows and stocks never mixed."""
 
@@ -157,6 +186,8 @@ class Fdi(_Periodic):
     unit_original: Series[str]
     currency: Series[str] = pa.Field(isin=CURRENCIES)
     value_usd: Series[float] = pa.Field(nullable=True)
+    fx_rate: Series[float] | None = pa.Field(gt=0, nullable=True)
+    fx_basis: Series[str] | None = pa.Field(nullable=True)
     vintage: Series[str]
     citation: Series[str]
     location: Series[str] | None = pa.Field(nullable=True)
@@ -172,6 +203,7 @@ class Fdi(_Periodic):
         return _known_code(s)
 
 
+@clean_table("visas")
 class Visas(_Periodic):
     """One visa count: issuer x consulate country or nationality x category x measure x period."""
 
@@ -283,6 +315,60 @@ class Growth(_Periodic):
         unique = ["source", "reporter", "partner", "flow", "basis", "period_start", "period_end"]
 
 
+# ---- validating a clean table ------------------------------------------------------------------
+
+MAX_PROBLEMS_SHOWN = 200
+# Columns that name a row in a message ("KAZ, ITA, turnover, 2023-01-01"), whichever table it is.
+_ROW_KEY = ("reporter", "host", "issuer", "partner", "investor", "flow", "measure")
+
+
+def validate(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """`frame` checked against `TABLES[table]`: (validated frame, []) or (frame, problems)."""
+    frame = frame.reset_index(drop=True)
+    try:
+        return TABLES[table].validate(frame, lazy=True), []
+    except pa_errors.SchemaErrors as exc:
+        return frame, schema_problems(table, frame, exc)
+
+
+def schema_problems(table: str, frame: pd.DataFrame, exc: pa_errors.SchemaErrors) -> list[Problem]:
+    """Turn pandera's failure cases into problems that point at the row's file and cell.
+
+    A row-wise dataframe check fails once per column; those are folded into one problem per
+    row and check, naming the row's key instead of every cell.
+    """
+    cases = exc.failure_cases.copy()
+    cases["index"] = cases["index"].astype(object)
+    folded = cases.groupby(["check", "index"], dropna=False, sort=False).agg(
+        column=("column", "first"), value=("failure_case", "first"), n=("column", "size")
+    )
+    out = [
+        _problem(table, frame, check, idx, case)
+        for (check, idx), case in folded.head(MAX_PROBLEMS_SHOWN).iterrows()
+    ]
+    if len(folded) > MAX_PROBLEMS_SHOWN:
+        more = f"... and {len(folded) - MAX_PROBLEMS_SHOWN} more schema failures"
+        out.append(Problem(table, "-", "-", "-", more))
+    return out
+
+
+def _problem(table: str, frame: pd.DataFrame, check: str, idx: object, case: pd.Series) -> Problem:
+    where, file, column, value = f"{table} row {idx}", table, str(case["column"]), case["value"]
+    if idx is not None and not pd.isna(idx) and idx in frame.index:
+        row = frame.loc[idx]
+        file = str(row.get("citation", table))
+        key = [str(row.get(c, "")) for c in _ROW_KEY]
+        period = row.get("period_start")
+        key.append(str(period.date()) if isinstance(period, pd.Timestamp) else "")
+        named = ", ".join(k for k in key if k and k != "nan")
+        cell = row.get("location")
+        where = f"{cell} ({named})" if isinstance(cell, str) and cell else f"{where} ({named})"
+        if case["n"] > 1:  # a whole-row check: show the value that carries the rule
+            column = "value" if "value" in frame.columns else column
+            value = row.get(column, value)
+    return Problem(file, where, column, shorten(value), f"schema check failed: {check}")
+
+
 # ---- cross-row rules, shared by the schemas and the tests ------------------------------------
 
 
@@ -336,3 +422,165 @@ def partners_within_world(df: pd.DataFrame, tolerance: float = 0.005) -> pd.Seri
     over_set = set(over)
     rows = df.set_index(key).index
     return pd.Series([k not in over_set for k in rows], index=df.index) | (df["partner"] != "WLD")
+
+
+# ---- products: trade by HS section, chapter, group or national product list (issue 11) -------
+
+PRODUCT_KEY = [
+    "source", "reporter", "partner", "flow", "classification", "product_code", "basis",
+    "period_start", "period_end", "vintage",
+]  # fmt: skip
+# One breakdown: the rows of one reporter, flow and period in one table, with its total.
+PRODUCT_BREAKDOWN = [c for c in PRODUCT_KEY if c != "product_code"]
+# A sum over whole calendar years (OEC publishes BACI exports summed over 2019-2021).
+MULTI_YEAR_SUM = r"^(\d+)-year sum$"
+
+
+def _product_basis_matches(df: pd.DataFrame) -> pd.Series:
+    """The usual bases, plus 'N-year sum': 1 January of one year to 31 December N-1 years on."""
+    years = df["basis"].str.extract(MULTI_YEAR_SUM, expand=False).astype(float)
+    start, end = df["period_start"], df["period_end"]
+    multi = (
+        years.notna()
+        & (start.dt.month == 1)
+        & (start.dt.day == 1)
+        & (end.dt.month == 12)
+        & (end.dt.day == 31)
+        & (end.dt.year - start.dt.year + 1 == years)
+    )
+    return multi | (years.isna() & _basis_matches(df))
+
+
+def products_within_total(
+    df: pd.DataFrame, rel_tol: float = 1e-3, abs_tol: float = 1.0
+) -> pd.Series:
+    """False on the rows of a breakdown whose values add up to more than its published total.
+
+    The rows of one breakdown never overlap (checked separately for HS codes), so their sum
+    may not exceed the total by more than rounding: FCS rounds groups to 0.001 bn USD.
+    """
+    ok = pd.Series(True, index=df.index)
+    has_total = df[df["total_value"].notna()]
+    if has_total.empty:
+        return ok
+    grouped = has_total.groupby(PRODUCT_BREAKDOWN, observed=True, dropna=False)
+    sums = grouped["value"].transform("sum")
+    total = has_total["total_value"]
+    over = sums > total * (1 + rel_tol) + abs_tol
+    ok.loc[over[over].index] = False
+    return ok
+
+
+def hs_codes_disjoint(df: pd.DataFrame) -> pd.Series:
+    """False on HS chapter or group rows whose chapters overlap another row of the breakdown."""
+    from etl import products  # products reads only its own label table; no cycle at import
+
+    ok = pd.Series(True, index=df.index)
+    kinds = df["classification"].map(products.kind_of)
+    hs = df[kinds.isin(["chapter", "group"]) & (df["product_code"] != products.UNALLOCATED)]
+    for _, rows in hs.groupby(PRODUCT_BREAKDOWN, observed=True, dropna=False):
+        pairs = products.overlapping(list(rows["product_code"]))
+        bad = {code for pair in pairs for code in pair}
+        if bad:
+            ok.loc[rows.index[rows["product_code"].isin(bad)]] = False
+    return ok
+
+
+class Products(pa.DataFrameModel):
+    """One value of goods trade in one product: reporter x partner x flow x product x period.
+
+    `value` is in USD base units; `total_value` is the reporter's total for the same flow and
+    period as the same table publishes it (null when the table has none) and `coverage` the
+    share of that total the listed products hold. A publisher's remainder is its own row
+    (product_code 'unallocated'), never spread over products.
+    """
+
+    source: Series[str]
+    reporter: Series[str]
+    partner: Series[str]
+    flow: Series[str] = pa.Field(isin=FLOWS)
+    classification: Series[str]
+    product_code: Series[str]
+    product_label: Series[str]
+    product_label_en: Series[str]
+    is_range: Series[bool]
+    basis: Series[str] = pa.Field(str_matches=rf"^(year|month|quarter|ytd)$|{MULTI_YEAR_SUM}")
+    period_start: Series[pd.Timestamp]
+    period_end: Series[pd.Timestamp]
+    value: Series[float] = pa.Field(ge=0)
+    value_original: Series[float] = pa.Field(ge=0)
+    unit_original: Series[str]
+    currency: Series[str] = pa.Field(isin=CURRENCIES)
+    total_value: Series[float] = pa.Field(gt=0, nullable=True)
+    coverage: Series[float] = pa.Field(ge=0, le=1.001, nullable=True)
+    vintage: Series[str]
+    citation: Series[str]
+    location: Series[str]
+    flag: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = "filter"
+        coerce = True
+        unique = PRODUCT_KEY
+
+    @pa.check("reporter", "partner", name="ISO 3166 alpha-3 or listed aggregate code")
+    def _codes(cls, s: pd.Series) -> pd.Series:
+        return _known_code(s)
+
+    @pa.check("classification", name="HS level or 'national:<publisher list>'")
+    def _classification(cls, s: pd.Series) -> pd.Series:
+        return s.str.match(r"^(HS-section|HS2 \(chapter\)|HS-group)( \(HS\d{2}\))?$|^national:.+")
+
+    @pa.dataframe_check(name="period_end >= period_start")
+    def _period_order(cls, df: pd.DataFrame) -> pd.Series:
+        return df["period_end"] >= df["period_start"]
+
+    @pa.dataframe_check(name="basis matches the period's length")
+    def _basis_length(cls, df: pd.DataFrame) -> pd.Series:
+        return _product_basis_matches(df)
+
+    @pa.dataframe_check(name="a product breakdown never exceeds its total")
+    def _within_total(cls, df: pd.DataFrame) -> pd.Series:
+        return products_within_total(df)
+
+    @pa.dataframe_check(name="HS codes of one breakdown do not overlap")
+    def _disjoint(cls, df: pd.DataFrame) -> pd.Series:
+        return hs_codes_disjoint(df)
+
+
+FX_BASES = ["day", "month", "quarter", "year", "month_end", "quarter_end", "year_end"]
+FX_KEY = ["source", "base_currency", "quote_currency", "basis", "period_start", "period_end"]
+
+
+class FxRates(pa.DataFrameModel):
+    """One exchange rate: units of quote_currency per 1 base_currency, for a day, an average
+    over a period (basis 'month', 'quarter', 'year'; n_days daily rates averaged when known) or
+    a period's last working day ('..._end', for stocks), with the publisher's citation."""
+
+    source: Series[str]
+    base_currency: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$")
+    quote_currency: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$")
+    basis: Series[str] = pa.Field(isin=FX_BASES)
+    period_start: Series[pd.Timestamp]
+    period_end: Series[pd.Timestamp]
+    rate: Series[float] = pa.Field(gt=0)
+    n_days: Series[pd.Int64Dtype] = pa.Field(ge=1, nullable=True)
+    citation: Series[str]
+    vintage: Series[str]
+
+    class Config:
+        strict = "filter"
+        coerce = True
+        unique = FX_KEY
+
+    @pa.dataframe_check(name="period_end >= period_start")
+    def _period_order(cls, df: pd.DataFrame) -> pd.Series:
+        return df["period_end"] >= df["period_start"]
+
+    @pa.dataframe_check(name="base and quote currencies differ")
+    def _two_currencies(cls, df: pd.DataFrame) -> pd.Series:
+        return df["base_currency"] != df["quote_currency"]
+
+    @pa.dataframe_check(name="a day's rate covers one day")
+    def _one_day(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["basis"] != "day") | (df["period_start"] == df["period_end"])

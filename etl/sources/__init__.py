@@ -1,34 +1,133 @@
-"""One reader per raw source format.
+"""One reader per raw source format; a source folder may hold several formats, each its reader.
 
-Every module here exposes `SOURCE` (the folder name under data/raw/, as in ../shared/data) and
-`load(folder: Path) -> SourceResult`. Internally a reader keeps two steps apart: `read()` returns
-the file's content faithfully (original labels and units), `normalize()` makes the tidy frame.
+Every reader module exposes `SOURCE` and `load(folder: Path) -> SourceResult`, and supplies the
+hooks of `etl.sources.base.Reader` (`PATTERNS`, `read`, `tidy_frames`, ...) to the one file loop
+`base.read_folder`. `load(source, folder)` here runs every reader of a folder, merges their
+results and reports each file of the folder that no reader's PATTERNS claim (`unread`).
 """
 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from types import ModuleType
 
-# folder name -> module; the order is the order of the report.
-READERS: dict[str, str] = {
-    "bns-kz-trade-by-country": "etl.sources.bns_trade_by_country",
-    "bns-kz-monthly-trade-totals": "etl.sources.bns_monthly_totals",
-    "eurostat-comext-eu-exports-to-kaz-monthly": "etl.sources.eurostat_comext",
-    "imf-dots-annual": "etl.sources.imf_dots",
-    "unctad-bilateral-fdi": "etl.sources.unctad_fdi",
-    "wiiw-fdi-kazakhstan": "etl.sources.wiiw_fdi",
-    "nbk-kz-fdi-net-inflow-quarterly": "etl.sources.nbk_fdi",
-    "eu-schengen-visa-stats": "etl.sources.schengen_visas",
-    "us-visa-niv-by-nationality-monthly": "etl.sources.us_niv_visas",
+from etl.errors import InputError, Problem
+from etl.sources.base import SourceResult, concat, is_data_name, matching
+
+# folder name -> reader modules (one per file format in the folder); the order is the report's.
+READERS: dict[str, tuple[str, ...]] = {
+    "bns-kz-trade-by-country": ("etl.sources.bns_trade_by_country",),
+    "bns-kz-monthly-trade-totals": ("etl.sources.bns_monthly_totals",),
+    "eurostat-comext-eu-exports-to-kaz-monthly": ("etl.sources.eurostat_comext",),
+    "imf-dots-annual": ("etl.sources.imf_dots",),
+    "unctad-bilateral-fdi": ("etl.sources.unctad_fdi",),
+    "wiiw-fdi-kazakhstan": ("etl.sources.wiiw_fdi",),
+    "nbk-kz-fdi-net-inflow-quarterly": ("etl.sources.nbk_fdi",),
+    "eu-schengen-visa-stats": ("etl.sources.schengen_visas",),
+    "us-visa-niv-by-nationality-monthly": ("etl.sources.us_niv_visas",),
 }
 
 # Sources that are read when present but are not part of the bundled snapshot set.
-OPTIONAL_READERS: dict[str, str] = {
-    "un-comtrade": "etl.sources.comtrade",
+OPTIONAL_READERS: dict[str, tuple[str, ...]] = {
+    "un-comtrade": ("etl.sources.comtrade",),
 }
+
+# Files that describe a folder rather than hold its data.
+DOCUMENTATION = ("PROVENANCE.md", "README*", "LICENSE*", "*.md")
+
+
+def readers(source: str) -> list[ModuleType]:
+    names = READERS.get(source) or OPTIONAL_READERS[source]
+    return [importlib.import_module(name) for name in names]
 
 
 def reader(source: str) -> ModuleType:
-    name = READERS.get(source) or OPTIONAL_READERS[source]
-    return importlib.import_module(name)
+    """The folder's first reader (the only one for most folders)."""
+    return readers(source)[0]
+
+
+def load(source: str, folder: Path) -> SourceResult:
+    """Every reader of `source` on `folder`, merged; files no reader claims are in `unread`.
+
+    In a folder with several readers a reader whose PATTERNS match no file is skipped (that
+    format is absent); with a single reader its own "no file" problem stands.
+    """
+    modules = readers(source)
+    results: list[SourceResult] = []
+    problems: list[Problem] = []
+    for module in modules:
+        patterns = getattr(module, "PATTERNS", None)
+        if len(modules) > 1 and patterns is not None and not matching(folder, patterns):
+            continue
+        try:
+            results.append(module.load(folder))
+        except InputError as exc:
+            problems += exc.problems
+    if not results and not problems:
+        patterns = " ".join(p for m in modules for p in getattr(m, "PATTERNS", ()))
+        rule = "no file any reader of this folder reads"
+        problems.append(Problem(str(folder), "folder", "-", patterns, rule))
+    if problems:
+        raise InputError(problems)
+    merged = merge(source, results)
+    merged.unread = unclaimed(folder, modules, results) + merged.unread
+    return merged
+
+
+def merge(source: str, results: list[SourceResult]) -> SourceResult:
+    """Several readers' results of one folder as one: frames of a table one under another."""
+    if len(results) == 1:
+        results[0].source = source
+        return results[0]
+    tables = dict.fromkeys(t for r in results for t in r.frames)
+    frames = {t: concat([r.frames[t] for r in results if t in r.frames]) for t in tables}
+    rows_out: dict[str, int] = {}
+    for r in results:
+        for table, n in r.rows_out.items():
+            rows_out[table] = rows_out.get(table, 0) + n
+    return SourceResult(
+        source=source,
+        frames=frames,
+        files=[f for r in results for f in r.files],
+        rows_in=sum(r.rows_in for r in results),
+        dropped=[d for r in results for d in r.dropped],
+        warnings=[w for r in results for w in r.warnings],
+        problems=[p for r in results for p in r.problems],
+        rows_out=rows_out,
+        unread=[u for r in results for u in r.unread],
+    )
+
+
+def unclaimed(
+    folder: Path, modules: list[ModuleType], results: list[SourceResult]
+) -> list[dict[str, str]]:
+    """Each entry of `folder` that no reader reads, with the reason, as {"file", "reason"}."""
+    claimed: set[Path] = {f for r in results for f in r.files}
+    patterns: list[str] = []
+    for module in modules:
+        module_patterns = getattr(module, "PATTERNS", None)
+        if module_patterns is not None:
+            claimed |= set(matching(folder, module_patterns))
+            patterns += module_patterns
+    # files a reader matched but left unread are reported by that reader, with its reason
+    claimed |= {folder / u["file"] for r in results for u in r.unread}
+    docs = {p for pattern in DOCUMENTATION for p in folder.glob(pattern)}
+    reads = ", ".join(dict.fromkeys(patterns)) or "the files its reader lists"
+    out = []
+    for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if entry in claimed:
+            continue
+        if entry.is_dir():
+            reason = f"a folder: readers here read only files directly in {folder.name}/"
+        elif entry in docs:
+            reason = "documentation, not data"
+        elif entry.name.startswith("~$"):
+            reason = "an Excel lock file (the workbook is open in Excel), not data"
+        elif not is_data_name(entry.name):
+            reason = "a hidden file, not data"
+        else:
+            kind = f"{entry.suffix} files" if entry.suffix else "files without an extension"
+            reason = f"no reader for {kind} in this folder; readers here read {reads}"
+        out.append({"file": entry.name, "reason": reason})
+    return out

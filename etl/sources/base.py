@@ -1,21 +1,33 @@
-"""What every reader returns, and small helpers readers share."""
+"""What every reader returns, the hooks a reader supplies, and the one loop over a folder's files.
+
+A reader module supplies `SOURCE`, `PATTERNS` (globs of the files it reads), `read(path)` (the
+file's content, faithfully) and `tidy_frames(faithful) -> Tidy`; `read_folder` does the rest:
+finds the files, reads each one, keeps going past a bad file so every file's problems are
+reported at once, and assembles the SourceResult. See docs/architecture.md, "ETL readers".
+"""
 
 from __future__ import annotations
 
-import html
-import math
-import re
-import struct
-import zipfile
-import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, Protocol
 
 import pandas as pd
 
-from etl.errors import InputError, Problem, shorten
+from etl.errors import InputError, Problem
+
+# Helpers that lived here before the split; readers import them from their own modules now,
+# these names stay for readers written against the old layout.
+from etl.sources.text_files import (  # noqa: F401
+    RULE_CUT_SHORT,
+    decode_text,
+    delimiter_problem,
+    ends_cut_short,
+    parse_decimal,
+    utf16_problem,
+)
+from etl.sources.workbooks import check_workbook, parser_failed  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -41,363 +53,124 @@ class SourceResult:
     problems: list[Problem] = field(default_factory=list)
     # Rows published per table when the frames are streamed to disk instead of held in memory.
     rows_out: dict[str, int] = field(default_factory=dict)
-
-
-# ---- numbers and text files ----------------------------------------------------------------
-
-# A number as a program writes it: '1234.5', '-0.25', '1e-3'. float() also takes 'nan', 'inf',
-# '1_000' and surrounding spaces, none of which any source here writes for a value.
-PLAIN_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
-RULE_UTF16 = "the file is UTF-16 (or binary), not UTF-8 text: save it as UTF-8 (Excel: CSV UTF-8)"
-RULE_NOT_UTF8 = (
-    "not valid UTF-8 (perhaps Windows-1252 or Latin-1): the file must be UTF-8; "
-    "save it as CSV UTF-8"
-)
-RULE_CUT_SHORT = (
-    "the file does not end with a line break, so its last line may be cut short (a truncated "
-    "download): download it again, or end the file with a line break if the line is complete"
-)
+    # Files of the folder that no reader read: {"file": name, "reason": why}.
+    unread: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
-class FilesRead:
-    """Tidy frames of the files that read cleanly, and the problems of those that did not."""
+class Tidy:
+    """What normalising gives: tidy frames by clean table, rows not published, warnings."""
 
-    frames: list[pd.DataFrame]
-    dropped: list[Dropped]
-    rows_in: int
-    problems: list[Problem]
+    frames: dict[str, pd.DataFrame]
+    dropped: list[Dropped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def read_each(
-    files: list[Path],
-    read: Callable[[Path], pd.DataFrame],
-    build: Callable[[pd.DataFrame], tuple[pd.DataFrame, list[Dropped]]],
-) -> FilesRead:
-    """`build(read(path))` for every file; one file's problems never stop the others being read,
-    so a run reports the problems of every file at once."""
-    out = FilesRead([], [], 0, [])
+@dataclass
+class FileRead:
+    """One file as read: its faithful frame, plus what a reader learns beside the rows."""
+
+    path: Path
+    frame: pd.DataFrame
+    dropped: list[Dropped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rows: int | None = None  # rows read, for the report; len(frame) when None
+    detail: Any = None  # anything `finish` needs from the file (a workbook's totals sheet)
+    unread: str | None = None  # why a file the patterns matched holds nothing to read
+
+    @property
+    def rows_in(self) -> int:
+        return len(self.frame) if self.rows is None else self.rows
+
+
+class Reader(Protocol):
+    """The hooks of a reader module (a module satisfies this protocol by its attributes).
+
+    Optional hooks, looked up when present:
+    - `read_file(path) -> FileRead`: when a file yields more than its frame (skipped sheets,
+      warnings, what a cross-check needs); defaults to `FileRead(path, read(path))`.
+    - `EACH_FILE: bool`: True normalises each file alone (one file's problems never hide
+      another's); False (default) normalises all files' frames together, for readers that
+      choose between editions or dedupe across files.
+    - `finish(tidy, reads) -> Tidy`: cross-file work after normalising (overlaps, totals,
+      derived rows, guards); `reads` holds every file matched, those marked `unread` too.
+    - `NO_FILES: str`: the rule shown when no file matches `PATTERNS`.
+    """
+
+    SOURCE: str
+    PATTERNS: tuple[str, ...]
+
+    def read(self, path: Path) -> pd.DataFrame: ...
+
+    def tidy_frames(self, faithful: pd.DataFrame) -> Tidy: ...
+
+
+def is_data_name(name: str) -> bool:
+    """False for Excel lock files ('~$book.xlsx') and hidden files ('.DS_Store')."""
+    return not name.startswith(("~$", "."))
+
+
+def matching(folder: Path, patterns: Iterable[str]) -> list[Path]:
+    """Files directly in `folder` that match any of the globs, lock and hidden files excluded."""
+    found = {p for pattern in patterns for p in folder.glob(pattern)}
+    return sorted(p for p in found if p.is_file() and is_data_name(p.name))
+
+
+def read_folder(reader: Reader, folder: Path, files: list[Path] | None = None) -> SourceResult:
+    """Read every file of `folder` that the reader's PATTERNS match (or `files`), normalise, and
+    return the SourceResult; raises InputError with the problems of every file together."""
+    files = matching(folder, reader.PATTERNS) if files is None else files
+    if not files:
+        rule = getattr(reader, "NO_FILES", "no file of this source in the folder")
+        raise InputError([Problem(str(folder), "folder", "-", " ".join(reader.PATTERNS), rule)])
+    read_file: Callable[[Path], FileRead] = getattr(reader, "read_file", None) or (
+        lambda path: FileRead(path, reader.read(path))
+    )
+    each = bool(getattr(reader, "EACH_FILE", False))
+    reads: list[FileRead] = []
+    parts: list[Tidy] = []
+    problems: list[Problem] = []
     for path in files:
         try:
-            faithful = read(path)
-            tidy, dropped = build(faithful)
+            got = read_file(path)
+            if each and got.unread is None:
+                parts.append(reader.tidy_frames(got.frame))
         except InputError as exc:
-            out.problems += exc.problems
+            problems += exc.problems
             continue
-        out.frames.append(tidy)
-        out.dropped += dropped
-        out.rows_in += len(faithful)
-    return out
+        reads.append(got)
+    if problems:
+        raise InputError(problems)
+    used = [r for r in reads if r.unread is None]
+    if not each and used:
+        parts = [reader.tidy_frames(pd.concat([r.frame for r in used], ignore_index=True))]
+    tidy = _merge(parts)
+    finish = getattr(reader, "finish", None)
+    if finish is not None:
+        tidy = finish(tidy, reads)
+    return SourceResult(
+        source=reader.SOURCE,
+        frames=tidy.frames,
+        files=[r.path for r in used],
+        rows_in=sum(r.rows_in for r in used),
+        dropped=[d for r in used for d in r.dropped] + tidy.dropped,
+        warnings=[w for r in reads for w in r.warnings] + tidy.warnings,
+        unread=[{"file": r.path.name, "reason": r.unread} for r in reads if r.unread],
+    )
 
 
-def parse_decimal(text: str) -> float:
-    """A finite number written the plain way ('1234.5', '-0.25', '1e3'); ValueError otherwise.
-
-    Refuses what float() would accept but no source here means as a value: 'nan', 'inf',
-    '1_000', and numbers with thousands separators or a decimal comma.
-    """
-    if not PLAIN_DECIMAL.fullmatch(text):
-        raise ValueError(f"not a plain decimal number: {text!r}")
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"not a finite number: {text!r}")
-    return value
+def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames one under another; empty ones are left out unless all are empty."""
+    filled = [f for f in frames if len(f)]
+    if not filled:
+        return frames[0].reset_index(drop=True) if frames else pd.DataFrame()
+    return pd.concat(filled, ignore_index=True)
 
 
-def utf16_problem(name: str, raw: bytes) -> Problem | None:
-    """UTF-16 (a BOM, or NUL bytes early on): every later check would fail line by line."""
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:4096]:
-        return Problem(name, "line 1", "-", shorten(raw[:20]), RULE_UTF16)
-    return None
-
-
-def decode_text(name: str, raw: bytes, fallback: str | None = None) -> tuple[str, str]:
-    """(text, encoding) of a text file: UTF-8 with or without a BOM ('utf-8-sig'), else
-    `fallback` when given. Raises InputError for UTF-16 and for bytes neither decodes, naming
-    the line of the first bad byte."""
-    problem = utf16_problem(name, raw)
-    if problem is not None:
-        raise InputError([problem])
-    try:
-        return raw.decode("utf-8-sig"), "utf-8-sig"
-    except UnicodeDecodeError as exc:
-        if fallback is not None:
-            try:
-                return raw.decode(fallback), fallback
-            except UnicodeDecodeError:
-                pass
-        line = raw[: exc.start].count(b"\n") + 1
-        bad = shorten(raw[exc.start : exc.start + 4])
-        rule = RULE_NOT_UTF8 if fallback is None else f"neither UTF-8 nor {fallback}"
-        raise InputError([Problem(name, f"line {line}", "-", bad, rule)]) from exc
-
-
-def delimiter_problem(name: str, line: int, fields: list[str]) -> Problem | None:
-    """A line that splits into one field holding ';', tabs or '|': another delimiter is used."""
-    used = [word for sep, word in OTHER_DELIMITERS.items() if len(fields) == 1 and sep in fields[0]]
-    if not used:
-        return None
-    rule = f"fields are separated by {used[0]}s; expected commas (',')"
-    return Problem(name, f"line {line}", "header", shorten(fields[0]), rule)
-
-
-def ends_cut_short(raw: bytes) -> bool:
-    """True when a non-empty text file lacks its final line break: the last value may be cut."""
-    return bool(raw.strip()) and not raw.endswith((b"\n", b"\r"))
-
-
-# ---- workbook guard ---------------------------------------------------------------------------
-
-# Signatures of the two Excel containers: .xlsx is a zip, .xls (BIFF) an OLE compound file.
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-OLE_SECTOR = 512
-# The largest real workbook read here (a Schengen edition) unpacks to 3.5 MB in 45 parts with
-# ratios up to 22:1; these bounds leave a wide margin and still stop a zip bomb before it unpacks.
-MAX_UNPACKED_BYTES = 256 * 2**20
-MAX_PARTS = 10_000
-MAX_RATIO = 200
-RATIO_FLOOR_BYTES = 2**20  # tiny parts compress oddly; the ratio rule starts at 1 MB
-CHUNK = 2**20
-# A formula cell saved without its result: '<c r="C7"><f>D7+F7</f><v /></c>' (openpyxl, scripts).
-# Excel saves the result in <v>, which is what every reader here sees; t="str" with an empty <v>
-# is a saved empty-text result, not a missing one.
-FORMULA_WITHOUT_VALUE = re.compile(
-    rb"<c\b([^>]*)>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
-)
-CELL_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
-TEXT_RESULT = re.compile(rb'\bt="str"')
-SCAN_OVERLAP = 2**15  # longer than any cell element (Excel caps a formula at 8,192 characters)
-MAX_FORMULA_PROBLEMS = 20
-SHEET_ENTRY = re.compile(rb"<sheet\b[^>]*>")
-ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
-RELATIONSHIP = re.compile(rb"<Relationship\b[^>]*>")
-FORMULA_RULE = (
-    "a formula saved without its result (a file written by a script, not saved by Excel), "
-    "so the cell reads as empty: open the file in Excel and save it, or paste values"
-)
-
-ProblemMaker = Callable[[object, str], InputError]
-
-
-def parser_failed(exc: BaseException) -> bool:
-    """True for what a workbook parser raises on a damaged file, to be reported as unreadable.
-
-    python-calamine raises several unrelated types, and a Rust panic arrives as pyo3's
-    PanicException, which derives from BaseException (so `except Exception` lets it through as
-    a bare traceback) and cannot be imported by name. Ctrl-C and exits are not failures.
-    """
-    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
-
-
-def check_workbook(
-    path: Path, lead: str = "cannot read the workbook", by_content: bool = False
-) -> None:
-    """Refuse a file that is not a sound Excel workbook before any parser unpacks it.
-
-    Checks the container by its first bytes (an HTML page saved as .xls, an empty or cut file),
-    and for .xlsx (a zip) the sizes the archive declares: a zip bomb is refused on its central
-    directory instead of being unpacked by the parser. Each part is then unpacked in bounded
-    chunks, checking its real size and CRC (a part that unpacks to more than it declares is
-    stopped at once) and looking for formulas saved without a result, which every reader would
-    take for empty cells. Raises InputError naming the file and what to do; each rule of an
-    unreadable file starts with `lead`, the reader's own words for it. A reader that opens a
-    workbook by its content (pandas does) passes `by_content`: an .xls named .xlsx is then fine.
-    """
-
-    def problem(value: object, rule: str) -> InputError:
-        return InputError(
-            [Problem(path.name, "whole file", "-", shorten(value), f"{lead}: {rule}")]
-        )
-
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(512)
-    except OSError as exc:
-        raise problem("-", f"cannot read the file ({exc})") from exc
-    if size == 0:
-        raise problem("0 bytes", "the file is empty: download it again")
-    if head.startswith(ZIP_MAGIC):
-        formulas = _check_zip(path, problem)
-        if formulas:
-            raise InputError(formulas)
-        return
-    if head.startswith(OLE_MAGIC):
-        if size < 2 * OLE_SECTOR or size % OLE_SECTOR:
-            rule = (
-                f"the Excel file is truncated ({size:,} bytes is not a whole number of "
-                f"{OLE_SECTOR}-byte sectors): download it again"
-            )
-            raise problem(f"{size:,} bytes", rule)
-        if path.suffix.lower() == ".xlsx" and not by_content:
-            rule = (
-                "an old-format .xls workbook (or a password-protected one) named .xlsx: "
-                "open it in Excel, remove any password and save it as .xlsx"
-            )
-            raise problem(head[:8], rule)
-        return
-    text = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower()
-    if text.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<table", b"<meta")):
-        rule = (
-            "an HTML page, not an Excel workbook (a web page saved with an Excel name, or an "
-            "error page from the download): download the real workbook"
-        )
-    elif text.startswith(b"<?xml"):
-        rule = "an XML file (e.g. Excel 2003 XML), not .xls or .xlsx: save it as .xlsx in Excel"
-    else:
-        rule = (
-            "by its first bytes it is neither .xlsx nor .xls (truncated, or another format "
-            "saved with an Excel name?)"
-        )
-    raise problem(head[:40], rule)
-
-
-def _check_zip(path: Path, problem: ProblemMaker) -> list[Problem]:
-    """Raise for a zip bomb or a damaged archive; return formulas saved without a result."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            parts = archive.infolist()
-            _check_declared(parts, problem)
-            sheets = _sheet_names(archive, parts)
-        found: list[Problem] = []
-        with path.open("rb") as fh:
-            for part in parts:
-                scan = _FormulaScan() if part.filename in sheets else None
-                unpacked, crc = _inflate(fh, part, scan)
-                if unpacked > part.file_size:
-                    rule = (
-                        f"part {part.filename!r} unpacks to more than the {part.file_size:,} "
-                        "bytes it declares: refused as a possible zip bomb"
-                    )
-                    raise problem(part.filename, rule)
-                if unpacked < part.file_size or crc != part.CRC:
-                    rule = f"part {part.filename!r} is damaged (size or CRC): download it again"
-                    raise problem(part.filename, rule)
-                if scan is not None:
-                    found += scan.problems(path.name, sheets[part.filename])
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
-        rule = f"damaged or truncated .xlsx ({exc}): download it again"
-        raise problem(path.name, rule) from exc
-    except (OSError, zlib.error) as exc:
-        rule = f"damaged .xlsx, a part cannot be unpacked ({exc}): download it again"
-        raise problem(path.name, rule) from exc
-    if len(found) > MAX_FORMULA_PROBLEMS:
-        more = len(found) - MAX_FORMULA_PROBLEMS
-        found = found[:MAX_FORMULA_PROBLEMS]
-        found.append(Problem(path.name, "-", "-", "-", f"... and {more} more such formulas"))
-    return found
-
-
-def _check_declared(parts: list[zipfile.ZipInfo], problem: ProblemMaker) -> None:
-    """What the central directory claims: an Excel package of bounded size and ratios."""
-    if len(parts) > MAX_PARTS:
-        rule = f"the .xlsx holds {len(parts):,} parts (limit {MAX_PARTS:,})"
-        raise problem(f"{len(parts):,} parts", rule)
-    names = {p.filename for p in parts}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        rule = "a zip archive but not an Excel workbook (no xl/workbook.xml part)"
-        raise problem(", ".join(sorted(names)[:5]), rule)
-    unpacked = sum(p.file_size for p in parts)
-    if unpacked > MAX_UNPACKED_BYTES:
-        rule = (
-            f"the .xlsx would unpack to {unpacked:,} bytes (limit {MAX_UNPACKED_BYTES:,}): "
-            "refused as a possible zip bomb"
-        )
-        raise problem(f"{unpacked:,} bytes unpacked", rule)
-    for p in parts:
-        ratio = p.file_size / max(p.compress_size, 1)
-        if p.file_size > RATIO_FLOOR_BYTES and ratio > MAX_RATIO:
-            rule = (
-                f"part {p.filename!r} is compressed {ratio:,.0f}:1 (limit {MAX_RATIO}:1): "
-                "refused as a possible zip bomb"
-            )
-            raise problem(f"{p.filename} {p.file_size:,} bytes", rule)
-
-
-def _sheet_names(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo]) -> dict[str, str]:
-    """Worksheet part ('xl/worksheets/sheet1.xml') -> the sheet's name as Excel shows it."""
-    sizes = {p.filename: p.file_size for p in parts}
-    rels_name = "xl/_rels/workbook.xml.rels"
-    if sizes.get(rels_name, 0) > 8 * CHUNK or sizes["xl/workbook.xml"] > 8 * CHUNK:
-        return {}  # not a workbook Excel wrote; the CRC pass still runs on every part
-    targets = {}
-    for rel in RELATIONSHIP.findall(archive.read(rels_name) if rels_name in sizes else b""):
-        attrs = dict(ATTRIBUTE.findall(rel))
-        target = attrs.get(b"Target", b"").decode("utf-8", "replace")
-        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        targets[attrs.get(b"Id", b"")] = target
-    out = {}
-    for entry in SHEET_ENTRY.findall(archive.read("xl/workbook.xml")):
-        attrs = dict(ATTRIBUTE.findall(entry))
-        rel_id = next((v for k, v in attrs.items() if k.endswith(b":id")), b"")
-        if rel_id in targets and targets[rel_id] in sizes:
-            out[targets[rel_id]] = html.unescape(
-                attrs.get(b"name", b"?").decode("utf-8", "replace")
-            )
-    return out
-
-
-class _FormulaScan:
-    """Formula cells without a saved result, found in a worksheet part as it is unpacked."""
-
-    def __init__(self) -> None:
-        self.tail = b""
-        self.cells: dict[tuple[int, str], str] = {}
-
-    def feed(self, chunk: bytes) -> None:
-        text = self.tail + chunk
-        if b"<f" in text:
-            for match in FORMULA_WITHOUT_VALUE.finditer(text):
-                if TEXT_RESULT.search(match[1]):
-                    continue
-                ref = CELL_REF.search(match[1])
-                where = (int(ref[2]), ref[1].decode()) if ref else (0, "?")
-                formula = html.unescape((match[2] or b"").decode("utf-8", "replace"))
-                self.cells.setdefault(where, f"={formula}")
-        self.tail = text[-SCAN_OVERLAP:]
-
-    def problems(self, file: str, sheet: str) -> list[Problem]:
-        return [
-            Problem(file, f"sheet '{sheet}', row {row}", column, shorten(formula), FORMULA_RULE)
-            for (row, column), formula in self.cells.items()
-        ]
-
-
-def _inflate(fh: BinaryIO, part: zipfile.ZipInfo, scan: _FormulaScan | None) -> tuple[int, int]:
-    """(bytes unpacked, CRC-32) of one part, unpacking at most one chunk past its declared size.
-
-    The archive's sizes are only claims: this inflates the part's own deflate stream in bounded
-    chunks and stops as soon as it yields more than declared, so a lying zip bomb costs a few
-    milliseconds, not gigabytes.
-    """
-    fh.seek(part.header_offset)
-    head = fh.read(30)
-    if len(head) < 30 or not head.startswith(ZIP_MAGIC):
-        raise zipfile.BadZipFile(f"no local header for part {part.filename!r}")
-    name_len, extra_len = struct.unpack("<HH", head[26:30])
-    fh.seek(part.header_offset + 30 + name_len + extra_len)
-    if part.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        rule = f"part {part.filename!r} uses compression method {part.compress_type}"
-        raise NotImplementedError(rule)
-    inflater = zlib.decompressobj(-15) if part.compress_type == zipfile.ZIP_DEFLATED else None
-    left, size, crc = part.compress_size, 0, 0
-    while left > 0 and size <= part.file_size:
-        data = fh.read(min(CHUNK, left))
-        if not data:
-            raise zipfile.BadZipFile(f"part {part.filename!r} is cut short")
-        left -= len(data)
-        while data and size <= part.file_size:
-            if inflater is None:
-                out, data = data, b""
-            else:
-                out = inflater.decompress(data, CHUNK)
-                data = inflater.unconsumed_tail
-            size += len(out)
-            crc = zlib.crc32(out, crc)
-            if scan is not None:
-                scan.feed(out)
-        if inflater is not None and inflater.eof:
-            break
-    return size, crc
+def _merge(parts: list[Tidy]) -> Tidy:
+    tables = dict.fromkeys(t for part in parts for t in part.frames)
+    return Tidy(
+        frames={t: concat([p.frames[t] for p in parts if t in p.frames]) for t in tables},
+        dropped=[d for p in parts for d in p.dropped],
+        warnings=[w for p in parts for w in p.warnings],
+    )

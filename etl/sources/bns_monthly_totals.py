@@ -9,6 +9,7 @@ months where both files have a value (valuation 'unknown', as it mixes FOB and C
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +17,13 @@ import pandas as pd
 
 from etl import periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import Dropped, SourceResult
-from etl.sources.eurostat_comext import csv_rows
+from etl.sources.base import Dropped, FileRead, SourceResult, Tidy, read_folder
+from etl.sources.text_files import csv_rows
 
 SOURCE = "bns-kz-monthly-trade-totals"
+PATTERNS = ("*.csv",)
+NO_FILES = "no exports.csv or imports.csv"
+EACH_FILE = True  # one flow per file; `finish` derives turnover from both
 VINTAGE = "2026-09-04 download"
 REPORTER = "KAZ"
 PARTNER = "WLD"
@@ -206,27 +210,22 @@ def _gaps(flows: pd.DataFrame) -> list[str]:
     return out
 
 
+def read_file(path: Path) -> FileRead:
+    _flow_of(path)  # before reading: a stray CSV is reported by name
+    return FileRead(path, read(path))
+
+
+def tidy_frames(faithful: pd.DataFrame) -> Tidy:
+    return Tidy({"trade": normalize(faithful)}, dropped(faithful))
+
+
+def finish(tidy: Tidy, reads: list[FileRead]) -> Tidy:
+    """Turnover where both flows have the month, and warnings for months missing in a flow."""
+    flows = tidy.frames["trade"]
+    trade = pd.concat([flows, turnover(flows)], ignore_index=True)
+    return Tidy({"trade": trade}, tidy.dropped, tidy.warnings + _gaps(flows))
+
+
 def load(folder: Path) -> SourceResult:
     """exports.csv and imports.csv (either may be absent; turnover needs both)."""
-    files = sorted(folder.glob("*.csv"))
-    problems: list[Problem] = []
-    parts: list[pd.DataFrame] = []
-    dropped_rows: list[Dropped] = []
-    rows_in = 0
-    for path in files:
-        try:
-            _flow_of(path)  # before reading: a stray CSV is reported by name
-            faithful = read(path)
-            parts.append(normalize(faithful))
-        except InputError as exc:
-            problems += exc.problems
-            continue
-        rows_in += len(faithful)
-        dropped_rows += dropped(faithful)
-    if not files:
-        problems.append(Problem(str(folder), "-", "-", "-", "no exports.csv or imports.csv"))
-    if problems:
-        raise InputError(problems)
-    flows = pd.concat(parts, ignore_index=True)
-    trade = pd.concat([flows, turnover(flows)], ignore_index=True)
-    return SourceResult(SOURCE, {"trade": trade}, files, rows_in, dropped_rows, _gaps(flows))
+    return read_folder(sys.modules[__name__], folder)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,8 @@ import pandas as pd
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import Dropped, SourceResult, check_workbook, parser_failed
+from etl.sources.base import Dropped, FileRead, SourceResult, Tidy, read_folder
+from etl.sources.workbooks import check_workbook, column_letter, parser_failed
 
 SOURCE = "bns-kz-trade-by-country"
 REPORTER = "KAZ"
@@ -33,7 +35,9 @@ COMMODITY = "TOTAL"
 CURRENCY = "USD"
 UNIT_ORIGINAL = "thousand USD"
 UNIT_FACTOR = 1000.0
-FILE_PATTERNS = ("*.xls", "*.xlsx")
+PATTERNS = ("*.xls", "*.xlsx")
+NO_FILES = "no .xls or .xlsx workbook found"
+# EACH_FILE is False: editions overlap (the 2023 file carries 2022) and `split` picks the newest.
 
 # Column order in the file; also the order of the flow columns in the faithful frame.
 FLOWS = ("turnover", "export", "import")
@@ -144,19 +148,16 @@ def _key(value: object) -> str:
     return _text(value).casefold()
 
 
-def column_letter(index: int) -> str:
-    """0-based column index -> spreadsheet letter (0 -> 'A', 26 -> 'AA')."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
-
-
 def _where(sheet: str, row: int | None = None) -> str:
     """'sheet '2023', row 14' with the 1-based row a spreadsheet user sees."""
     return f"sheet '{sheet}'" if row is None else f"sheet '{sheet}', row {row + 1}"
+
+
+def _cell_problem(
+    file: str, sheet: str, cells: np.ndarray, row: int, col: int, rule: str
+) -> Problem:
+    """A problem with one cell of a sheet's grid, named as a spreadsheet user sees it."""
+    return Problem(file, _where(sheet, row), column_letter(col), _text(cells[row, col]), rule)
 
 
 def parse_number(value: object) -> float:
@@ -308,15 +309,8 @@ def _sub_columns(
         totals = [c for c, h in zip(span, heads, strict=True) if h == VALUE_HEADING]
         share = [c for c, h in zip(span, heads, strict=True) if any(s in h for s in SHARE_HEADINGS)]
         if len(totals) > 1:
-            problems.append(
-                Problem(
-                    file,
-                    _where(sheet, sub_row),
-                    column_letter(totals[1]),
-                    _text(cells[sub_row, totals[1]]),
-                    f"two «Всего» columns under «{FLOW_HEADINGS[flow]}»",
-                )
-            )
+            rule = f"two «Всего» columns under «{FLOW_HEADINGS[flow]}»"
+            problems.append(_cell_problem(file, sheet, cells, sub_row, totals[1], rule))
         values[flow] = totals[0] if totals else col
         shares[flow] = share[0] if share else None
     return values, shares
@@ -340,15 +334,8 @@ def find_layout(grid: pd.DataFrame, file: str, sheet: str) -> Layout | None:
     flow_cols = _flow_columns(cells, header_row)
     for flow, cols in flow_cols.items():
         if len(cols) > 1:
-            problems.append(
-                Problem(
-                    file,
-                    _where(sheet, header_row),
-                    column_letter(cols[1]),
-                    _text(cells[header_row, cols[1]]),
-                    f"heading «{FLOW_HEADINGS[flow]}» appears twice",
-                )
-            )
+            rule = f"heading «{FLOW_HEADINGS[flow]}» appears twice"
+            problems.append(_cell_problem(file, sheet, cells, header_row, cols[1], rule))
     first = {flow: cols[0] for flow, cols in flow_cols.items()}
     sub_row = header_row + 1 if header_row + 1 < cells.shape[0] else None
     # A second header row holds «Всего» / «удельный вес…» and no numbers; without one, the row
@@ -408,27 +395,12 @@ def _read_row(
             raw = cells[r, col]
             try:
                 number = parse_number(raw)
+                rule = RULE_NEGATIVE if number < 0 else None
             except ValueError:
-                problems.append(
-                    Problem(
-                        file,
-                        _where(sheet, r),
-                        _heading(cells, layout, col),
-                        shorten(raw),
-                        RULE_NUMBER,
-                    )
-                )
-                number = math.nan
-            if number < 0:
-                problems.append(
-                    Problem(
-                        file,
-                        _where(sheet, r),
-                        _heading(cells, layout, col),
-                        shorten(raw),
-                        RULE_NEGATIVE,
-                    )
-                )
+                number, rule = math.nan, RULE_NUMBER
+            if rule is not None:
+                heading = _heading(cells, layout, col)
+                problems.append(Problem(file, _where(sheet, r), heading, shorten(raw), rule))
             out[name] = number
     return out
 
@@ -786,30 +758,16 @@ def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     return tidy(split(frame).long)
 
 
+def read_file(path: Path) -> FileRead:
+    book = read_workbook(path)
+    return FileRead(path, book.frame, book.skipped, book.warnings)
+
+
+def tidy_frames(faithful: pd.DataFrame) -> Tidy:
+    parts = split(faithful)
+    return Tidy({"trade": tidy(parts.long)}, parts.dropped, parts.warnings)
+
+
 def load(folder: Path) -> SourceResult:
     """Read every workbook in the folder; report all problems of all files together."""
-    files = sorted(
-        {p for pattern in FILE_PATTERNS for p in folder.glob(pattern)
-         if not p.name.startswith(("~$", "."))}
-    )  # fmt: skip
-    if not files:
-        raise InputError([Problem(str(folder), "-", "-", "-", "no .xls or .xlsx workbook found")])
-    books: list[Workbook] = []
-    problems: list[Problem] = []
-    for path in files:
-        try:
-            books.append(read_workbook(path))
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise InputError(problems)
-    faithful = pd.concat([b.frame for b in books], ignore_index=True)
-    parts = split(faithful)
-    return SourceResult(
-        source=SOURCE,
-        frames={"trade": tidy(parts.long)},
-        files=files,
-        rows_in=len(faithful),
-        dropped=[d for b in books for d in b.skipped] + parts.dropped,
-        warnings=[w for b in books for w in b.warnings] + parts.warnings,
-    )
+    return read_folder(sys.modules[__name__], folder)

@@ -31,12 +31,13 @@ export|import only), rows broken down by customs procedure, mode of transport or
 areas. At scale the reasons are listed row by row up to `DETAIL_LIMIT` per file and reason, then
 summarised in one record.
 
-Scale. `iter_chunks()` streams a file in byte blocks parsed by pyarrow with only the needed columns
-and explicit types (codes dictionary-encoded), and maps codes once per distinct value (never per
-row), so memory stays flat at any file size; `load()` concatenates the chunks of every file, text
-columns as categoricals and value_original/value_usd as copy-on-write views of value.
-Line numbers in messages assume one record per physical line (Comtrade files have no embedded
-line breaks).
+Scale. A streamed source (`STREAMED`): the pipeline never holds the whole source. `iter_chunks()`
+streams a file in byte blocks parsed by pyarrow with only the needed columns and explicit types
+(codes dictionary-encoded), and maps codes once per distinct value (never per row), so memory stays
+flat at any file size; etl/stream.py validates and writes each chunk and checks keys across chunks
+and files (the one duplicate-key check for this source). Every row's `location` is
+"<file>, line N"; line numbers assume one record per physical line (Comtrade files have no
+embedded line breaks).
 """
 
 from __future__ import annotations
@@ -52,14 +53,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pycountry
 
-from etl import countries, periods, registry
+from etl import countries, labels, periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import Dropped, SourceResult
+from etl.sources.base import Dropped
 
 SOURCE = "un-comtrade"
+# Read chunk by chunk by etl/stream.py, never as one frame (millions of rows).
+STREAMED = True
+FILES_WANTED = "Comtrade .csv/.txt/.tsv file"
 
 COLUMNS: tuple[str, ...] = (
     "typeCode", "freqCode", "refPeriodId", "refYear", "refMonth", "period",
@@ -84,7 +89,9 @@ TOTAL_BREAKDOWN: dict[str, tuple[str, ...]] = {
 OPTIONAL: tuple[str, ...] = tuple(TOTAL_BREAKDOWN)
 VALUE_COLUMN = "primaryValue"
 
-FLOWS = {"X": "export", "M": "import"}
+FLOW_CODES = {"X": "export", "M": "import"}
+# The flow categories of a tidy chunk, in this order; words from the project vocabulary.
+TRADE_FLOWS = tuple(f for f in labels.FLOWS if f in FLOW_CODES.values())
 VALUATION = {"export": "FOB", "import": "CIF"}
 REEXPORTS = "re-exports/re-imports are not part of the export/import series"
 # Comtrade+ flow codes that are alternative cuts of the same trade, not exports or imports.
@@ -113,7 +120,7 @@ COMPRESSED_SUFFIXES = ("", ".gz", ".bz2", ".zst")
 TIDY_COLUMNS = (
     "source", "reporter", "partner", "partner_label", "partner_is_aggregate", "commodity",
     "flow", "basis", "period_start", "period_end", "value", "value_original", "unit_original",
-    "currency", "value_usd", "valuation", "vintage", "citation", "flag",
+    "currency", "value_usd", "valuation", "vintage", "citation", "flag", "location",
 )  # fmt: skip
 
 
@@ -548,26 +555,6 @@ def read_chunks(
         yield _to_frame(pa.concat_tables(pending), next_line)
 
 
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """One frame from tidy chunks, column by column, each chunk's column released once copied:
-    peak memory is the result plus one column, not twice the result as with pd.concat.
-    Categorical columns stay categorical (categories unified), never plain strings."""
-    if len(frames) == 1:
-        return frames[0]
-    for f in frames:
-        for column in VALUE_COPIES:
-            del f[column]  # views of value, rebuilt below
-    out: dict[str, object] = {}
-    for column in list(frames[0].columns):
-        pieces = [f.pop(column) for f in frames]
-        if isinstance(pieces[0].dtype, pd.CategoricalDtype):
-            out[column] = pd.api.types.union_categoricals(pieces)
-        else:
-            out[column] = np.concatenate([p.to_numpy() for p in pieces])
-        del pieces
-    return _with_value_copies(pd.DataFrame(out, copy=False))
-
-
 def read(path: Path) -> pd.DataFrame:
     """The whole file faithfully (see `read_chunks`); for small files and tests."""
     frames = list(read_chunks(path, chunksize=1 << 62))
@@ -644,8 +631,8 @@ def _map_flow(raw: pd.DataFrame, file: str, issues: _Issues) -> tuple[np.ndarray
     lut = np.full(len(col.present), -2, dtype=np.int8)
     for k in np.flatnonzero(col.present):
         flow = col.text(k).strip().upper()
-        if flow in FLOWS:
-            lut[k] = ("export", "import").index(FLOWS[flow])
+        if flow in FLOW_CODES:
+            lut[k] = TRADE_FLOWS.index(FLOW_CODES[flow])
         elif flow in UNPUBLISHED_FLOWS:
             lut[k] = 2 + reasons.index(UNPUBLISHED_FLOWS[flow])
         else:
@@ -845,21 +832,28 @@ def _tidy(
             "partner_label": _categorical(partner_label[keep], table.labels),
             "partner_is_aggregate": aggregate[partner_k],
             "commodity": pd.Categorical.from_codes(commodity[keep], categories=commodities),
-            "flow": _categorical(flow_k, ("export", "import")),
+            "flow": _categorical(flow_k, TRADE_FLOWS),
             "basis": _categorical(basis[keep], tuple(BASES.values())),
             "period_start": start[keep],
             "period_end": end[keep],
             "value": values,
             "unit_original": _constant(UNIT, n),
             "currency": _constant(UNIT, n),
-            "valuation": _categorical(flow_k, (VALUATION["export"], VALUATION["import"])),
+            "valuation": _categorical(flow_k, tuple(VALUATION[f] for f in TRADE_FLOWS)),
             "vintage": _constant(_vintage(path), n),
             "citation": _constant(_citation(path.name), n),
             "flag": _constant(None, n),
+            "location": _locations(path.name, raw["line"].to_numpy()[keep]),
         },
         copy=False,  # the arrays are fresh; consolidating them into 2-D blocks only costs time
     )
     return _with_value_copies(frame)
+
+
+def _locations(file: str, lines: np.ndarray) -> pd.Series:
+    """Each row's "<file>, line N", built in pyarrow (a Python string per row costs twice)."""
+    texts = pc.cast(pa.array(lines, pa.int64()), pa.string())
+    return pc.binary_join_element_wise(f"{file}, line ", texts, "").to_pandas()
 
 
 # Comtrade states base-unit USD, so the original value and the USD value are the value itself.
@@ -890,7 +884,7 @@ def normalize(raw: pd.DataFrame, path: Path, dropped: DropLog | None = None) -> 
     return out
 
 
-# ---- streaming and folder API ------------------------------------------------------------------
+# ---- the streamed-source API (etl/stream.py) --------------------------------------------------
 
 
 def iter_chunks(
@@ -922,91 +916,3 @@ def data_files(folder: Path) -> list[Path]:
         and not p.name.startswith((".", "README", "readme"))
         and any(p.name.lower().endswith(n) for n in names)
     )
-
-
-def load(folder: Path, chunksize: int = 1_000_000) -> SourceResult:
-    """Every Comtrade file in `folder` as one tidy `trade` frame (categorical text columns)."""
-    files = data_files(folder)
-    dropped = DropLog()
-    issues = _Issues()
-    frames: list[pd.DataFrame] = []
-    rows_in = 0
-    for path in files:
-        for raw in read_chunks(path, chunksize, _issues=issues):
-            rows_in += len(raw)
-            tidy = _normalize(raw, path, issues, dropped)
-            if not issues and len(tidy):
-                frames.append(tidy)
-    if issues:
-        raise InputError(issues.problems())
-    trade = _concat(frames) if frames else _empty_tidy()
-    _check_unique(trade)
-    warnings = []
-    if not files:
-        warnings.append(f"{folder}: no Comtrade .csv/.txt/.tsv file found")
-    if dropped.count:
-        warnings.append(f"{dropped.count:,} Comtrade rows read and not published (see dropped)")
-    return SourceResult(
-        source=SOURCE,
-        frames={"trade": trade},
-        files=files,
-        rows_in=rows_in,
-        dropped=dropped.records(),
-        warnings=warnings,
-    )
-
-
-KEY = ["reporter", "partner", "commodity", "flow", "basis", "period_start", "vintage"]
-
-
-def _has_duplicates(trade: pd.DataFrame) -> bool:
-    """Fast path: pack the key's category codes and the period's day into one int64 and sort it
-    (a few hundred MB less than hashing seven columns at 5M rows)."""
-    key = np.zeros(len(trade), dtype=np.int64)
-    bits = 0
-    for column in KEY:
-        if column == "period_start":
-            part = trade[column].to_numpy().astype("datetime64[D]").astype(np.int64)
-            part -= part.min()
-        else:
-            part = trade[column].cat.codes.to_numpy().astype(np.int64)
-        width = max(int(part.max()), 1).bit_length()
-        key <<= width  # in place: one key array and one column at a time in memory
-        key |= part
-        bits += width
-        del part
-    if bits > 63:  # too many distinct values to pack: let pandas hash the columns
-        return bool(trade.duplicated(subset=KEY).any())
-    key.sort()
-    return bool((key[1:] == key[:-1]).any())
-
-
-def _check_unique(trade: pd.DataFrame, limit: int = 50) -> None:
-    """One value per key: a second download of the same data, or a classification mixed in."""
-    if trade.empty or not _has_duplicates(trade):
-        return
-    dup = trade.duplicated(subset=KEY, keep=False)
-    groups = trade[dup].groupby(KEY, observed=True, sort=True)
-    problems = []
-    for key, group in groups:
-        if len(problems) == limit:
-            break
-        reporter, partner, commodity, flow, basis, start, _ = key
-        files = sorted({c.rsplit("(", 1)[-1].rstrip(")") for c in group["citation"].astype(str)})
-        label = periods.label(basis, start, group["period_end"].iloc[0])
-        problems.append(
-            Problem(
-                ", ".join(files),
-                f"{len(group)} rows",
-                "reporterCode/partnerCode/cmdCode/flowCode/period",
-                f"{reporter}/{partner}/{commodity}/{flow}/{label}",
-                "the same trade value appears more than once (the same data downloaded twice, "
-                "or one period in two classifications): keep one file per download",
-            )
-        )
-    total = groups.ngroups
-    if total > limit:
-        problems.append(
-            Problem("", f"{total - limit:,} more keys", "", "", "further duplicated keys")
-        )
-    raise InputError(problems)

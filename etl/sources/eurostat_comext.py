@@ -11,9 +11,8 @@ The file is a concatenation of monthly extracts with one header line; repeated h
 
 from __future__ import annotations
 
-import csv
-import io
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,18 +20,13 @@ import pandas as pd
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import (
-    RULE_CUT_SHORT,
-    Dropped,
-    SourceResult,
-    decode_text,
-    delimiter_problem,
-    ends_cut_short,
-    parse_decimal,
-    read_each,
-)
+from etl.sources.base import Dropped, FileRead, SourceResult, Tidy, read_folder
+from etl.sources.text_files import RULE_CUT_SHORT, csv_rows, ends_cut_short, parse_decimal
 
 SOURCE = "eurostat-comext-eu-exports-to-kaz-monthly"
+PATTERNS = ("*.csv",)
+NO_FILES = "no .csv file in the folder"
+EACH_FILE = True  # each extract is checked alone; `finish` finds months given twice
 VINTAGE = "2024-11-17 extract"
 FAMILY = "comext"
 REQUIRED = ["REPORTER", "PARTNER", "PRODUCT", "FLOW", "PERIOD", "VALUE_IN_EUR"]
@@ -44,52 +38,6 @@ MISSING_VALUES = {"", ":"}  # ':' is Eurostat's "not available"
 PERIOD_CODE = re.compile(r"^(\d{4})(\d{2})$")
 PERIOD_LABEL = re.compile(r"^([A-Za-z]{3,4})\.?\s+(\d{4})$")
 TRAILING_NOTE = re.compile(r"\s*\(.*\)\s*$")
-
-
-# ---- CSV text, shared with other CSV readers -------------------------------------------------
-
-
-def csv_rows(path: Path, required: list[str]) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and data rows (line number, fields) of a comma-separated UTF-8 file.
-
-    Raises InputError naming the problem for what pandas would turn into a bare traceback or a
-    KeyError: unreadable or empty file, UTF-16 or other non-UTF-8 encodings, another delimiter,
-    missing columns, and lines whose field count differs from the header's.
-    """
-    name = path.name
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(name, "-", "-", "-", f"cannot read the file ({exc})")]) from exc
-    if not raw.strip():
-        raise InputError([Problem(name, "line 1", "-", "", "the file is empty")])
-    text, _ = decode_text(name, raw)
-
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-        rows = [(reader.line_num, fields) for fields in reader if any(f.strip() for f in fields)]
-    except csv.Error as exc:
-        rule = f"malformed CSV ({exc})"
-        raise InputError([Problem(name, f"line {reader.line_num}", "-", "-", rule)]) from exc
-
-    missing = [c for c in required if c not in header]
-    if missing:
-        rule = f"missing column(s) {missing}; expected {required}"
-        other = delimiter_problem(name, 1, header)
-        raise InputError(
-            [other or Problem(name, "line 1", "header", shorten(",".join(header)), rule)]
-        )
-
-    rule = f"expected {len(header)} fields as in the header (truncated or shifted line?)"
-    problems = [
-        Problem(name, f"line {line}", f"{len(fields)} fields", shorten(",".join(fields)), rule)
-        for line, fields in rows
-        if len(fields) != len(header)
-    ]
-    if problems:
-        raise InputError(problems)
-    return header, rows
 
 
 # ---- read ------------------------------------------------------------------------------------
@@ -289,17 +237,21 @@ def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     return _build(frame)[0]
 
 
-def load(folder: Path) -> SourceResult:
-    """Every *.csv in the folder (one concatenated extract in the snapshot)."""
-    files = sorted(folder.glob("*.csv"))
-    if not files:
-        raise InputError([Problem(str(folder), "-", "-", "-", "no .csv file in the folder")])
-    got = read_each(files, read, _build)
-    trade = pd.concat(got.frames, ignore_index=True) if got.frames else pd.DataFrame()
-    problems = got.problems + _overlaps(trade)
+def tidy_frames(faithful: pd.DataFrame) -> Tidy:
+    trade, dropped = _build(faithful)
+    return Tidy({"trade": trade}, dropped)
+
+
+def finish(tidy: Tidy, reads: list[FileRead]) -> Tidy:
+    problems = _overlaps(tidy.frames["trade"])
     if problems:
         raise InputError(problems)
-    return SourceResult(SOURCE, {"trade": trade}, files, got.rows_in, got.dropped)
+    return tidy
+
+
+def load(folder: Path) -> SourceResult:
+    """Every *.csv in the folder (one concatenated extract in the snapshot)."""
+    return read_folder(sys.modules[__name__], folder)
 
 
 def _overlaps(trade: pd.DataFrame) -> list[Problem]:

@@ -14,19 +14,23 @@ its year texts, so a workbook with extra rows or columns above or left of the ta
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import Dropped, SourceResult, check_workbook, parser_failed, read_each
+from etl.sources.base import Dropped, SourceResult, Tidy, read_folder
+from etl.sources.workbooks import check_workbook, column_letter, parser_failed
 
 SOURCE = "imf-dots-annual"
+PATTERNS = ("*.xlsx",)
+NO_FILES = "no .xlsx workbook in the folder"
+EACH_FILE = True  # one workbook per reporter; nothing crosses files
 VINTAGE = "2022 download"
 FAMILY = "imf"
 COMMODITY = "TOTAL"
@@ -84,7 +88,7 @@ def _header_index(rows: list[list[object]]) -> int | None:
 def _place(sheet: str, row: int, col: int | None = None) -> str:
     """'sheet 'Exports, FOB', row 14, column AD' with 1-based row and column as Excel shows."""
     where = f"sheet {sheet!r}, row {row}"
-    return where if col is None else f"{where}, column {get_column_letter(col)}"
+    return where if col is None else f"{where}, column {column_letter(col - 1)}"
 
 
 def _read_sheet(
@@ -110,7 +114,7 @@ def _read_sheet(
     for j, year in years.items():
         if year in seen:
             where = _place(sheet, excel_row(header), excel_col(j))
-            also = get_column_letter(excel_col(seen[year]))
+            also = column_letter(excel_col(seen[year]) - 1)
             rule = f"year repeated in the header (also in column {also})"
             problems.append(Problem(file, where, "year", str(year), rule))
         seen.setdefault(year, j)
@@ -170,7 +174,7 @@ def _read_sheet(
                 {
                     **common,
                     "row": excel_row(i),
-                    "column": get_column_letter(excel_col(j)),
+                    "column": column_letter(excel_col(j) - 1),
                     "location": _place(sheet, excel_row(i), excel_col(j)),
                     "partner_label": str(label).strip(),
                     "year_label": str(years[j]),
@@ -448,13 +452,11 @@ def _dropped(classified: pd.DataFrame) -> list[Dropped]:
     return out
 
 
+def tidy_frames(faithful: pd.DataFrame) -> Tidy:
+    trade, dropped = _build(faithful)
+    return Tidy({"trade": trade}, dropped)
+
+
 def load(folder: Path) -> SourceResult:
     """Every *.xlsx in the folder; problems from all files are reported together."""
-    files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))
-    if not files:
-        raise InputError([Problem(str(folder), "-", "-", "-", "no .xlsx workbook in the folder")])
-    got = read_each(files, read, _build)
-    if got.problems:
-        raise InputError(got.problems)
-    trade = pd.concat(got.frames, ignore_index=True)
-    return SourceResult(SOURCE, {"trade": trade}, files, got.rows_in, got.dropped)
+    return read_folder(sys.modules[__name__], folder)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Literal
 
 import pandas as pd
@@ -21,10 +23,18 @@ import pandas as pd
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
 from etl.schemas import FDI_COLUMNS
-from etl.sources.base import SourceResult, decode_text, delimiter_problem, parse_decimal
+from etl.sources.base import SourceResult, Tidy, read_folder
+from etl.sources.text_files import (
+    decode_text,
+    delimiter_problem,
+    parse_decimal,
+    short_row_problem,
+)
 
 SOURCE = "nbk-kz-fdi-net-inflow-quarterly"
 FILE_NAME = "fdi_net_inflow.csv"
+PATTERNS = (FILE_NAME,)
+NO_FILES = "file not found"
 VINTAGE = "downloaded 2026-09-04"
 HOST = "KAZ"
 INVESTOR = "WLD"
@@ -93,15 +103,7 @@ def read(path: Path) -> pd.DataFrame:
     records: list[dict[str, object]] = []
     for line, row in rows[at + 1 :]:
         if len(row) != len(header):
-            problems.append(
-                Problem(
-                    path.name,
-                    f"line {line}",
-                    "-",
-                    shorten(",".join(row)),
-                    f"row has {len(row)} cells but the header has {len(header)}",
-                )
-            )
+            problems.append(short_row_problem(path.name, line, row, len(header)))
             continue
         records.append(
             {
@@ -215,16 +217,17 @@ def _row(
     }
 
 
+def tidy_frames(faithful: pd.DataFrame, date_marks: DateMarks = DATE_MARKS) -> Tidy:
+    return Tidy({"fdi": normalize(faithful, date_marks)})
+
+
 def load(folder: Path, date_marks: DateMarks = DATE_MARKS) -> SourceResult:
     """`fdi_net_inflow.csv` in `folder` -> the quarterly "fdi" frame."""
-    path = folder / FILE_NAME
-    if not path.is_file():
-        raise InputError([Problem(str(folder), "folder", "-", FILE_NAME, "file not found")])
-    frame = read(path)
-    tidy = normalize(frame, date_marks)
-    return SourceResult(
-        source=SOURCE,
-        frames={"fdi": tidy},
-        files=[path],
-        rows_in=len(frame),
+    hooks = SimpleNamespace(
+        SOURCE=SOURCE,
+        PATTERNS=PATTERNS,
+        NO_FILES=NO_FILES,
+        read=read,
+        tidy_frames=partial(tidy_frames, date_marks=date_marks),
     )
+    return read_folder(hooks, folder)

@@ -32,8 +32,10 @@ Caveats, by edition:
 
 from __future__ import annotations
 
+import csv
 import math
 import re
+import sys
 import unicodedata
 from collections import Counter, defaultdict, namedtuple
 from collections.abc import Iterable
@@ -45,28 +47,26 @@ from typing import Any
 import pandas as pd
 import python_calamine
 
-from etl import countries, periods, registry
+from etl import corrections, countries, periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import Dropped, SourceResult, check_workbook, parser_failed
+from etl.schemas import VISA_KEY
+from etl.sources.base import Dropped, FileRead, SourceResult, Tidy, read_folder
+from etl.sources.workbooks import check_workbook, column_letter, parser_failed
 
 SOURCE = "eu-schengen-visa-stats"
 FAMILY = "schengen"
 TABLE = "visas"
+PATTERNS = ("*.xlsx",)
+NO_FILES = "no .xlsx workbook found"
+# EACH_FILE is False: one consulate may appear in two editions' overlapping tables (warnings).
 HEADER_SEARCH_ROWS = 30
 MAIN_SHEET = "data for consulates"
 TOTALS_SHEET = "totals - third country"
 
-# The capital of Kazakhstan was renamed Nur-Sultan in 2019 and Astana again in 2022; the files use
-# both spellings, sometimes in one edition (Spain, 2024).
-CITY_ALIASES = {"nur-sultan": "Astana", "nursultan": "Astana", "astana": "Astana"}
-
-# States whose national-sheet rows cover only part of an edition's year: (edition, ISO3) -> quarter.
-# Bulgaria and Romania applied the Schengen acquis in full from 31 March 2024 (2024 Description
-# sheet: "until 31/03/2024"); their national visas of that edition cover Q1 2024.
-NATIONAL_SHEET_QUARTERS = {(2024, "BGR"): 1, (2024, "ROU"): 1}
-# Text the Description sheet must hold for NATIONAL_SHEET_QUARTERS to apply; a guard that warns
-# if an edition is re-issued without it.
-PARTIAL_PERIOD_GUARD = re.compile(r"31[/.]0?3[/.]2024")
+# Header spellings by edition: etl/column_maps/schengen_visas.csv (one row per spelling).
+COLUMN_MAP = Path(__file__).parents[1] / "column_maps" / "schengen_visas.csv"
+# Known publisher errors (the capital's two spellings, Bulgaria's and Romania's Q1 2024 national
+# rows) are corrected from etl/corrections.yml, each with a guard checked in `finish`.
 
 
 @dataclass(frozen=True)
@@ -87,94 +87,43 @@ def norm(text: object) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(text))).strip().casefold()
 
 
-STATE = Column("state", "Schengen State", ("schengen state", "member state"))
-COUNTRY = Column(
-    "country",
-    "Country where consulate is located",
-    ("country where consulate is located", "country where the consulate is located"),
-)
-CONSULATE = Column("consulate", "Consulate", ("consulate",))
-LABELS = (STATE, COUNTRY, CONSULATE)
+@dataclass(frozen=True)
+class ColumnMap:
+    """The columns looked for, from etl/column_maps/schengen_visas.csv."""
 
-ATV = (
-    Column(
-        "atv_applied",
-        "Airport transit visas (ATVs) applied for",
-        ("airport transit visas (atvs) applied for",),
-        "atv",
-        "applied",
-    ),
-    Column(
-        "atv_issued",
-        "ATVs issued (including multiple)",
-        ("atvs issued (including multiple)",),
-        "atv",
-        "issued",
-    ),
-    Column("atv_not_issued", "ATVs not issued", ("atvs not issued",), "atv", "not_issued"),
-)
-SCHENGEN_COUNTS = (
-    *ATV,
-    Column(
-        "applied",
-        "Uniform visas applied for",
-        ("uniform visas applied for",),
-        "uniform",
-        "applied",
-    ),
-    Column(
-        "issued",
-        "Total uniform visas issued (including MEV)",
-        ("total uniform visas issued (including mev)",),
-        "uniform",
-        "issued",
-    ),
-    Column(
-        "not_issued",
-        "Uniform visas not issued",
-        ("uniform visas not issued",),
-        "uniform",
-        "not_issued",
-    ),
-    Column(
-        "ltv_issued",
-        "Total LTVs issued",
-        ("total ltvs issued", "total ltv visas issued"),
-        "ltv",
-        "issued",
-    ),
-)
-# The national sheet says "short-stay visas" up to 2023 and "uniform visas" in 2024; both mean
-# national short-stay visas there. Its LTV column (2024 only) repeats Bulgaria's issued count in
-# every row, so it is not published (it would double the national visas).
-NATIONAL_COUNTS = (
-    *ATV,
-    Column(
-        "applied",
-        "Short-stay visas applied for",
-        ("short-stay visas applied for", "uniform visas applied for"),
-        "short_stay_national",
-        "applied",
-    ),
-    Column(
-        "issued",
-        "Total short-stay visas issued (including MEV)",
-        (
-            "total short-stay visas issued (including mev)",
-            "total uniform visas issued (including mev)",
-        ),
-        "short_stay_national",
-        "issued",
-    ),
-    Column(
-        "not_issued",
-        "Short-stay visas not issued",
-        ("short-stay visas not issued", "uniform visas not issued"),
-        "short_stay_national",
-        "not_issued",
-    ),
-)
-TOTALS_ISSUED = SCHENGEN_COUNTS[4]
+    labels: tuple[Column, ...]  # state, country, consulate: in every consulate table
+    schengen: tuple[Column, ...]  # counts of 'Data for consulates'
+    national: tuple[Column, ...]  # counts of the sheet of states not fully applying Schengen
+
+    def label(self, role: str) -> Column:
+        return next(c for c in self.labels if c.role == role)
+
+
+@cache
+def column_map(path: Path = COLUMN_MAP) -> ColumnMap:
+    """Columns in the map's row order, each with every header spelling it has had."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    tables: dict[str, dict[str, Column]] = {"labels": {}, "schengen": {}, "national": {}}
+    for r in rows:
+        known = tables[r["table"]].get(r["role"])
+        headers = (*known.headers, norm(r["header"])) if known else (norm(r["header"]),)
+        tables[r["table"]][r["role"]] = Column(
+            r["role"], r["label"], headers, r["category"] or None, r["measure"] or None
+        )
+    return ColumnMap(*(tuple(tables[t].values()) for t in ("labels", "schengen", "national")))
+
+
+@cache
+def city_aliases() -> dict[str, str]:
+    return corrections.find(SOURCE, "city_aliases").correction["city_aliases"]
+
+
+@cache
+def national_sheet_quarters() -> dict[tuple[int, str], int]:
+    """(edition, issuer ISO3) -> the quarter its national-sheet rows cover, for partial years."""
+    listed = corrections.find(SOURCE, "national_sheet_quarters").correction
+    return {(e["edition"], e["issuer"]): e["quarter"] for e in listed["national_sheet_quarters"]}
 
 
 # Columns of the faithful frame `read` returns.
@@ -285,15 +234,6 @@ def match_columns(
     return out, problems
 
 
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def sheet_rows(book: python_calamine.CalamineWorkbook, sheet: str) -> list[list[object]]:
     """Cells as stored, from A1 so that list indexes are spreadsheet rows and columns minus one.
 
@@ -320,12 +260,12 @@ def table_records(
     rows: list[list[object]], file: str, sheet: str, kind: str, year: int, spec: tuple[Column, ...]
 ) -> tuple[list[dict], list[Problem]]:
     """Faithful long records of one consulate table: one per row x counted column (see `read`)."""
-    found = find_header(rows, LABELS)
+    found = find_header(rows, column_map().labels)
     if found is None:
         problem = Problem(
             file,
             f"sheet '{sheet}', rows 1-{HEADER_SEARCH_ROWS}",
-            STATE.label,
+            column_map().label("state").label,
             "",
             "no header row with 'Schengen State' (or 'Member State'), "
             "'Country where consulate is located' and 'Consulate'",
@@ -384,6 +324,11 @@ def table_records(
     return records, []
 
 
+def _totals_issued() -> Column:
+    """Uniform visas issued: the column the 'Totals - third country' sheet is checked by."""
+    return next(c for c in column_map().schengen if c.role == "issued")
+
+
 def _cell(row: list[object], index: int) -> object:
     return row[index] if index < len(row) else None
 
@@ -397,13 +342,16 @@ def classify_tables(
     named 'Data for consulates' (after normalising); failing that, the only table headed
     'Schengen State'. Every other consulate table holds states not fully applying Schengen.
     """
-    tables = [name for name, rows in heads.items() if find_header(rows, LABELS) is not None]
+    tables = [
+        name for name, rows in heads.items() if find_header(rows, column_map().labels) is not None
+    ]
     main = [n for n in tables if norm(n) == MAIN_SHEET]
     if not main:
         main = [
             n
             for n in tables
-            if "schengen state" in {norm(v) for v in heads[n][find_header(heads[n], LABELS)[0]]}
+            if "schengen state"
+            in {norm(v) for v in heads[n][find_header(heads[n], column_map().labels)[0]]}
         ]
     if len(main) != 1:
         return None, tables
@@ -412,7 +360,7 @@ def classify_tables(
 
 def read_totals(rows: list[list[object]]) -> dict[str, float]:
     """'Totals - third country': country label -> uniform visas issued, for the cross-check."""
-    found = find_header(rows, (COUNTRY, TOTALS_ISSUED))
+    found = find_header(rows, (column_map().label("country"), _totals_issued()))
     if found is None:
         return {}
     h, idx = found
@@ -474,9 +422,13 @@ def read_workbook(path: Path) -> Workbook:
                 )
             ]
         )
-    records, problems = table_records(heads[main], file, main, "schengen", year, SCHENGEN_COUNTS)
+    records, problems = table_records(
+        heads[main], file, main, "schengen", year, column_map().schengen
+    )
     for name in others:
-        more, extra = table_records(heads[name], file, name, "national", year, NATIONAL_COUNTS)
+        more, extra = table_records(
+            heads[name], file, name, "national", year, column_map().national
+        )
         records += more
         problems += extra
     if problems:
@@ -512,7 +464,7 @@ class Normalized:
 def city_name(label: str) -> str:
     """Consulate city, title-cased ('NEW YORK, NY' -> 'New York, NY'); both capitals -> 'Astana'."""
     text = re.sub(r"\s+", " ", str(label)).strip()
-    alias = CITY_ALIASES.get(text.casefold())
+    alias = city_aliases().get(text.casefold())
     if alias:
         return alias
     titled = re.sub(r"[^\W\d_]+(?:'[^\W\d_]+)*", lambda m: m[0].capitalize(), text.lower())
@@ -545,7 +497,7 @@ def count_value(raw: object) -> int | str | None:
 
 @cache
 def _period(table: str, edition: int, issuer: str) -> tuple[str, pd.Timestamp, pd.Timestamp]:
-    quarter = NATIONAL_SHEET_QUARTERS.get((edition, issuer)) if table == "national" else None
+    quarter = national_sheet_quarters().get((edition, issuer)) if table == "national" else None
     if quarter is not None:
         return "quarter", *periods.quarter_period(edition, quarter)
     return "year", *periods.year_period(edition)
@@ -662,7 +614,8 @@ class _Builder:
         marker = HC_RE.search(str(rec.country))
         issuer = self.code(rec.state)
         where = self.code(HC_RE.sub("", str(rec.country)))
-        for label, code, col in ((rec.state, issuer, STATE), (rec.country, where, COUNTRY)):
+        state, country = column_map().label("state"), column_map().label("country")
+        for label, code, col in ((rec.state, issuer, state), (rec.country, where, country)):
             if code is None and (rec.file, rec.location, col.role) not in self.reported:
                 # one Problem per row and column, not one per count cell of the row
                 self.reported.add((rec.file, rec.location, col.role))
@@ -723,7 +676,8 @@ class _Builder:
 def _normalize(frame: pd.DataFrame) -> Normalized:
     build = _Builder()
     for rec in _records(frame[frame["kind"] == "incomplete"]):
-        missing = ", ".join(c.label for c in LABELS if is_blank(getattr(rec, c.role)))
+        labels = column_map().labels
+        missing = ", ".join(c.label for c in labels if is_blank(getattr(rec, c.role)))
         rule = "a data row needs a state, a country and a consulate"
         build.problems.append(Problem(rec.file, rec.location, missing, shorten(rec.raw), rule))
     for rec in _records(frame[frame["kind"] == "consulate"]):
@@ -737,21 +691,8 @@ def _normalize(frame: pd.DataFrame) -> Normalized:
     return Normalized(tidy, dropped, warnings)
 
 
-TIDY_COLUMNS = [
-    "source",
-    "issuer",
-    "consulate_country",
-    "consulate",
-    "nationality",
-    "visa_category",
-    "measure",
-    "basis",
-    "period_start",
-    "period_end",
-    "count",
-    "vintage",
-    "citation",
-]
+# The tidy visas columns, in the order `schemas.Visas` lists them.
+TIDY_COLUMNS = [*VISA_KEY, "count", "vintage", "citation"]
 
 
 def _check_total_rows(frame: pd.DataFrame, tidy: pd.DataFrame) -> list[str]:
@@ -825,48 +766,52 @@ def check_third_country_totals(book: Workbook, tidy: pd.DataFrame) -> list[str]:
     return warnings
 
 
-def partial_period_warnings(book: Workbook) -> list[str]:
-    edition_keys = [k for k in NATIONAL_SHEET_QUARTERS if k[0] == book.year]
-    if edition_keys and not PARTIAL_PERIOD_GUARD.search(book.description):
-        return [
-            f"{book.path.name}: the Description sheet no longer says 'until 31/03/2024'; check "
-            f"that national-sheet rows of {sorted(k[1] for k in edition_keys)} still cover Q1 only"
-        ]
-    return []
+def guard_corrections(book: Workbook) -> None:
+    """Raise when an edition no longer shows an error etl/corrections.yml corrects."""
+    quarters = corrections.find(SOURCE, "national_sheet_quarters")
+    guard = quarters.guard
+    if book.year == guard["edition"] and not re.search(guard["description_says"], book.description):
+        found = book.description or "(no Description sheet)"
+        raise corrections.guard_failed(quarters, book.path.name, "sheet 'Description'", found)
+    aliases = corrections.find(SOURCE, "city_aliases")
+    guard = aliases.guard
+    if book.year != guard["edition"]:
+        return
+    frame = book.frame[book.frame["kind"] == "consulate"].drop_duplicates(["sheet", "row"])
+    rows = frame[
+        (frame["state"].map(norm) == norm(guard["state"]))
+        & (frame["country"].map(norm) == norm(guard["country"]))
+    ]
+    if (
+        len(rows)
+        and not (rows["consulate"].map(norm) == norm(guard["consulate_still_reads"])).any()
+    ):
+        where = f"sheet '{rows['sheet'].iat[0]}', row {rows['row'].iat[0]}"
+        raise corrections.guard_failed(aliases, book.path.name, where, rows["consulate"].iat[0])
 
 
-def workbooks(folder: Path) -> list[Path]:
-    # '~$' files are Excel lock files left beside an open workbook.
-    return sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))
+def read_file(path: Path) -> FileRead:
+    book = read_workbook(path)
+    table_rows = book.frame[book.frame["kind"] != "unused_columns"]
+    rows = int(table_rows.drop_duplicates(["file", "sheet", "row"]).shape[0])
+    return FileRead(path, book.frame, warnings=book.warnings, rows=rows, detail=book)
+
+
+def tidy_frames(faithful: pd.DataFrame) -> Tidy:
+    result = _normalize(faithful)
+    return Tidy({TABLE: result.tidy}, result.dropped, result.warnings)
+
+
+def finish(tidy: Tidy, reads: list[FileRead]) -> Tidy:
+    """Each edition's cross-checks against its totals sheet, and the corrections' guards."""
+    full = tidy.frames[TABLE]
+    warnings = list(tidy.warnings)
+    for read_one in reads:
+        warnings += check_third_country_totals(read_one.detail, full)
+        guard_corrections(read_one.detail)
+    return Tidy({TABLE: full[TIDY_COLUMNS].reset_index(drop=True)}, tidy.dropped, warnings)
 
 
 def load(folder: Path) -> SourceResult:
     """Every edition in `folder` -> SourceResult with the 'visas' frame; InputError on bad input."""
-    books: list[Workbook] = []
-    problems: list[Problem] = []
-    for path in workbooks(folder):
-        try:
-            books.append(read_workbook(path))
-        except InputError as exc:
-            problems += exc.problems
-    if problems:
-        raise InputError(problems)
-    if not books:
-        raise InputError([Problem(folder.name, "folder", "-", "-", "no .xlsx workbook found")])
-    frame = pd.concat([b.frame for b in books], ignore_index=True)
-    result = _normalize(frame)
-    warnings = [w for b in books for w in b.warnings] + result.warnings
-    for book in books:
-        warnings += check_third_country_totals(book, result.tidy)
-        warnings += partial_period_warnings(book)
-    rows_in = int(
-        frame[frame["kind"] != "unused_columns"].drop_duplicates(["file", "sheet", "row"]).shape[0]
-    )
-    return SourceResult(
-        source=SOURCE,
-        frames={TABLE: result.tidy[TIDY_COLUMNS].reset_index(drop=True)},
-        files=[b.path for b in books],
-        rows_in=rows_in,
-        dropped=result.dropped,
-        warnings=warnings,
-    )
+    return read_folder(sys.modules[__name__], folder)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,16 +26,19 @@ import pandas as pd
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
 from etl.schemas import FDI_COLUMNS
-from etl.sources.base import (
+from etl.sources.base import Dropped, FileRead, SourceResult, Tidy, read_folder
+from etl.sources.text_files import (
     RULE_CUT_SHORT,
-    Dropped,
-    SourceResult,
     decode_text,
     delimiter_problem,
     ends_cut_short,
+    short_row_problem,
 )
 
 SOURCE = "unctad-bilateral-fdi"
+PATTERNS = ("*.csv",)
+NO_FILES = "no UNCTAD host-economy CSV files found"
+EACH_FILE = True  # one host economy per file
 VINTAGE = "2014 edition"
 TABLE_TITLE = "table 1. fdi flows in the host economy"
 HEADER_TEXT = "region / economy"
@@ -139,16 +143,7 @@ def _grid(path: Path, problems: list[Problem]) -> tuple[str, str, list[tuple[int
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != width:
-            problems.append(
-                Problem(
-                    path.name,
-                    f"line {line}",
-                    "-",
-                    shorten(",".join(row)),
-                    f"row has {len(row)} cells but the header line has {width} "
-                    "(truncated or edited file?)",
-                )
-            )
+            problems.append(short_row_problem(path.name, line, row, width, "the header line"))
             continue
         rows.append((line, row[offset:]))
     return encoding, host_label, rows, offset + 1
@@ -326,29 +321,16 @@ def _layout_line(
     key = _norm(name)
     if key.startswith("table "):
         if not key.startswith(TABLE_TITLE):
-            problems.append(
-                Problem(
-                    file,
-                    location,
-                    LABEL_COLUMN,
-                    shorten(name),
-                    "only 'Table 1. FDI flows in the host economy, by geographical origin' "
-                    "is supported",
-                )
+            rule = (
+                "only 'Table 1. FDI flows in the host economy, by geographical origin' is supported"
             )
+            problems.append(Problem(file, location, LABEL_COLUMN, shorten(name), rule))
         table.titles.append(name)
         return True
     if key.startswith("(") and key.endswith(")"):
         if table.unit_text and key != _norm(table.unit_text):
-            problems.append(
-                Problem(
-                    file,
-                    location,
-                    LABEL_COLUMN,
-                    shorten(name),
-                    f"unit line differs from the first one {table.unit_text!r}",
-                )
-            )
+            rule = f"unit line differs from the first one {table.unit_text!r}"
+            problems.append(Problem(file, location, LABEL_COLUMN, shorten(name), rule))
         table.unit_text = table.unit_text or name
         return True
     if key.startswith(_FOOTERS):
@@ -587,39 +569,19 @@ def not_published(frame: pd.DataFrame) -> list[Dropped]:
     ]
 
 
+def read_file(path: Path) -> FileRead:
+    frame = read(path)
+    cp1252 = not frame.empty and frame["encoding"].iat[0] == "cp1252"
+    warnings = [f"{path.name}: not UTF-8; decoded as Windows-1252"] if cp1252 else []
+    return FileRead(path, frame, warnings=warnings)  # rows: value cells, published or dropped
+
+
+def tidy_frames(faithful: pd.DataFrame) -> Tidy:
+    if faithful.empty:
+        return Tidy({"fdi": pd.DataFrame(columns=_COLUMNS)})
+    return Tidy({"fdi": normalize(faithful)}, not_published(faithful))
+
+
 def load(folder: Path) -> SourceResult:
     """Every host-economy CSV in `folder` -> one "fdi" frame; all problems reported together."""
-    files = sorted(p for p in folder.glob("*.csv") if p.is_file())
-    if not files:
-        raise InputError(
-            [Problem(str(folder), "folder", "-", "", "no UNCTAD host-economy CSV files found")]
-        )
-    problems: list[Problem] = []
-    faithful: list[pd.DataFrame] = []
-    warnings: list[str] = []
-    for path in files:
-        try:
-            one = read(path)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
-        faithful.append(one)
-        if not one.empty and one["encoding"].iat[0] == "cp1252":
-            warnings.append(f"{path.name}: not UTF-8; decoded as Windows-1252")
-    frame = pd.concat(faithful, ignore_index=True) if faithful else pd.DataFrame()
-    tidy = pd.DataFrame(columns=_COLUMNS)
-    if not frame.empty:
-        try:
-            tidy = normalize(frame)
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise InputError(problems)
-    return SourceResult(
-        source=SOURCE,
-        frames={"fdi": tidy},
-        files=files,
-        rows_in=len(frame),  # value cells read: published rows + dropped cells
-        dropped=not_published(frame),
-        warnings=warnings,
-    )
+    return read_folder(sys.modules[__name__], folder)

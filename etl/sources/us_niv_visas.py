@@ -29,6 +29,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +38,13 @@ import pandas as pd
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import Dropped, SourceResult, utf16_problem
+from etl.schemas import VISA_KEY
+from etl.sources.base import Dropped, SourceResult, Tidy, read_folder
+from etl.sources.text_files import utf16_problem
 
 SOURCE = "us-visa-niv-by-nationality-monthly"
+PATTERNS = ("*.jsonl",)
+NO_FILES = "no .jsonl file found"
 FAMILY = "us_state"
 TABLE = "visas"
 ISSUER = "USA"
@@ -54,10 +59,7 @@ READ_COLUMNS = [
     "file", "year", "month", "line", "location", "kind", "nationality", "visa_class",
     "issuances", "content",
 ]  # fmt: skip
-TIDY_COLUMNS = [
-    "source", "issuer", "consulate_country", "consulate", "nationality", "visa_category",
-    "measure", "basis", "period_start", "period_end", "count", "vintage", "citation",
-]  # fmt: skip
+TIDY_COLUMNS = [*VISA_KEY, "count", "vintage", "citation"]  # in `schemas.Visas` order
 # What each kind of non-data line is, for `dropped`.
 DROP_REASONS = {
     "footnote": "footnote row, not a nationality",
@@ -356,31 +358,11 @@ def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     return _normalize(frame).tidy
 
 
-def monthly_files(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.jsonl"))
+def tidy_frames(faithful: pd.DataFrame) -> Tidy:
+    result = _normalize(faithful)
+    return Tidy({TABLE: result.tidy}, result.dropped, result.warnings)
 
 
 def load(folder: Path) -> SourceResult:
     """Every monthly file in `folder` -> SourceResult with the 'visas' frame."""
-    frames: list[pd.DataFrame] = []
-    problems: list[Problem] = []
-    files = monthly_files(folder)
-    for path in files:
-        try:
-            frames.append(read(path))
-        except InputError as exc:
-            problems += exc.problems
-    if not files:
-        problems.append(Problem(folder.name, "folder", "-", "-", "no .jsonl file found"))
-    if problems:
-        raise InputError(problems)
-    frame = pd.concat(frames, ignore_index=True)
-    result = _normalize(frame)
-    return SourceResult(
-        source=SOURCE,
-        frames={TABLE: result.tidy},
-        files=files,
-        rows_in=len(frame),
-        dropped=result.dropped,
-        warnings=result.warnings,
-    )
+    return read_folder(sys.modules[__name__], folder)

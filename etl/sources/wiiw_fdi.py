@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -22,17 +23,20 @@ import pandas as pd
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
 from etl.schemas import FDI_COLUMNS
-from etl.sources.base import (
+from etl.sources.base import Dropped, FileRead, SourceResult, Tidy, read_folder
+from etl.sources.text_files import (
     RULE_CUT_SHORT,
-    Dropped,
-    SourceResult,
     decode_text,
     delimiter_problem,
     ends_cut_short,
     parse_decimal,
+    short_row_problem,
 )
 
 SOURCE = "wiiw-fdi-kazakhstan"
+PATTERNS = ("*.csv",)
+NO_FILES = "no wiiw 'FDI by partner' CSV (a header with 'Partner-Code') found"
+EACH_FILE = True
 VINTAGE = "2023-04 export"
 FAMILY = "wiiw"
 MEASURES = {"fdi inflow": "net_inflow", "fdi inward stock": "inward_stock"}
@@ -136,16 +140,7 @@ def read(path: Path) -> pd.DataFrame:
     records: list[dict[str, object]] = []
     for line, row in rows[at + 1 :]:
         if len(row) != len(header):
-            problems.append(
-                Problem(
-                    path.name,
-                    f"line {line}",
-                    "-",
-                    shorten(",".join(row)),
-                    f"row has {len(row)} cells but the header has {len(header)} "
-                    "(truncated or edited file?)",
-                )
-            )
+            problems.append(short_row_problem(path.name, line, row, len(header)))
             continue
         labels = {FIELDS[col]: "" if i is None else row[i].strip() for col, i in columns.items()}
         for i, year in years.items():
@@ -292,27 +287,13 @@ def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     for r in part.itertuples(index=False):
         measure = MEASURES.get(_norm(r.direction))
         if measure is None:
-            problems.append(
-                Problem(
-                    str(r.file),
-                    str(r.location),
-                    "Direction",
-                    r.direction,
-                    f"direction must be one of {sorted(MEASURES | dict.fromkeys(OUTWARD))}",
-                )
-            )
+            rule = f"direction must be one of {sorted(MEASURES | dict.fromkeys(OUTWARD))}"
+            problems.append(Problem(str(r.file), str(r.location), "Direction", r.direction, rule))
             continue
         unit = UNITS.get(_norm(r.unit))
         if unit is None:
-            problems.append(
-                Problem(
-                    str(r.file),
-                    str(r.location),
-                    "Unit",
-                    r.unit,
-                    f"unit must be one of {sorted(UNITS)} or a percentage ('in % of ...')",
-                )
-            )
+            rule = f"unit must be one of {sorted(UNITS)} or a percentage ('in % of ...')"
+            problems.append(Problem(str(r.file), str(r.location), "Unit", r.unit, rule))
             continue
         try:
             number = parse_decimal(str(r.text))
@@ -411,43 +392,33 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return list(dict.fromkeys(problems))
 
 
+def read_file(path: Path) -> FileRead:
+    """The partner table is read; the activity table is listed with a warning; any other CSV
+    is left unread (reported in `SourceResult.unread`)."""
+    kind = table_kind(path)
+    if kind == "partner":
+        return FileRead(path, read(path), detail=kind)
+    if kind == "activity":
+        return FileRead(path, pd.DataFrame(), [], [f"{path.name}: {ACTIVITY_WARNING}"], detail=kind)
+    reason = "neither wiiw's partner nor activity table"
+    return FileRead(path, pd.DataFrame(), unread=reason, detail=_unreadable(path))
+
+
+def tidy_frames(faithful: pd.DataFrame) -> Tidy:
+    if faithful.empty:
+        return Tidy({"fdi": pd.DataFrame(columns=_COLUMNS)})
+    return Tidy({"fdi": normalize(faithful)}, not_published(faithful))
+
+
+def finish(tidy: Tidy, reads: list[FileRead]) -> Tidy:
+    """No partner table at all: a broken one is most likely, so say what is wrong with it."""
+    if not any(r.detail == "partner" for r in reads):
+        broken = [r.detail for r in reads if isinstance(r.detail, Problem)]
+        rule = NO_FILES
+        raise InputError(broken or [Problem(str(reads[0].path.parent), "folder", "-", "", rule)])
+    return tidy
+
+
 def load(folder: Path) -> SourceResult:
     """The partner table in `folder` -> one "fdi" frame; the activity table is listed, not read."""
-    files = sorted(p for p in folder.glob("*.csv") if p.is_file())
-    kinds = {p: table_kind(p) for p in files}
-    partner_files = [p for p, kind in kinds.items() if kind == "partner"]
-    warnings = [f"{p.name}: {ACTIVITY_WARNING}" for p, kind in kinds.items() if kind == "activity"]
-    warnings += [
-        f"{p.name}: neither wiiw's partner nor activity table; not read"
-        for p, kind in kinds.items()
-        if kind is None
-    ]
-    if not partner_files:
-        # A partner table that cannot be recognised is most likely broken: say how.
-        unreadable = [u for p, kind in kinds.items() if kind is None and (u := _unreadable(p))]
-        rule = "no wiiw 'FDI by partner' CSV (a header with 'Partner-Code') found"
-        raise InputError(unreadable or [Problem(str(folder), "folder", "Partner-Code", "", rule)])
-    problems: list[Problem] = []
-    faithful: list[pd.DataFrame] = []
-    for path in partner_files:
-        try:
-            faithful.append(read(path))
-        except InputError as exc:
-            problems.extend(exc.problems)
-    frame = pd.concat(faithful, ignore_index=True) if faithful else pd.DataFrame()
-    tidy = pd.DataFrame(columns=_COLUMNS)
-    if not frame.empty:
-        try:
-            tidy = normalize(frame)
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise InputError(problems)
-    return SourceResult(
-        source=SOURCE,
-        frames={"fdi": tidy},
-        files=[p for p in files if kinds[p] in ("partner", "activity")],
-        rows_in=len(frame),  # year cells read: published rows + dropped cells
-        dropped=not_published(frame),
-        warnings=warnings,
-    )
+    return read_folder(sys.modules[__name__], folder)

@@ -93,3 +93,30 @@ def test_jan_apr_2024_is_compared_with_jan_apr_2023(clean_dir: Path):
     assert row["comparison"].item() == "Jan–Apr 2024 vs Jan–Apr 2023"
     assert row["value"].item() == pytest.approx(43_975_622e3, rel=1e-6)
     assert row["previous_value"].item() == pytest.approx(45_118_142e3, rel=1e-6)
+
+
+def test_metadata_names_every_source_the_report_lists(clean_dir: Path):
+    """metadata.json beside report.json: the dashboard's only source of names and words."""
+    meta = json.loads((clean_dir / "metadata.json").read_text(encoding="utf-8"))
+    report = json.loads((clean_dir / "report.json").read_text())
+    bns = meta["sources"]["bns-kz-trade-by-country"]
+    assert bns["short"] == "BNS"
+    assert bns["publisher"] == "Bureau of National Statistics of Kazakhstan (BNS)"
+    assert bns["edition"].startswith("Editions 2019-2023")
+    assert set(bns) == {
+        "short", "publisher", "title", "edition", "landing_page", "licence", "concept"
+    }  # fmt: skip
+    assert set(report["sources"]) <= set(meta["sources"])
+    assert meta["labels"]["flow_title"]["turnover"] == "Turnover"
+    assert meta["labels"]["fdi_cumulative_title"]["gross_inflow"] == (
+        "Sum of annual gross FDI inflows"
+    )
+    assert "metadata.json" in report["outputs"]  # published and checksummed with the parquet
+
+
+def test_every_source_reports_its_unread_files(clean_dir: Path):
+    report = json.loads((clean_dir / "report.json").read_text())
+    for source, entry in report["sources"].items():
+        assert isinstance(entry["unread"], list), source
+        for item in entry["unread"]:
+            assert any(source in w and item["file"] in w for w in report["warnings"])

@@ -41,7 +41,8 @@ def snapshot(clean: Path) -> dict[str, bytes]:
 
 def assert_one_complete_version(clean: Path) -> str:
     report = json.loads((clean / "report.json").read_text())
-    on_disk = {p.name: snapshots.sha256(p) for p in sorted(clean.glob("*.parquet"))}
+    published = [*clean.glob("*.parquet"), clean / "metadata.json"]
+    on_disk = {p.name: snapshots.sha256(p) for p in sorted(published)}
     assert on_disk == report["outputs"], "clean/ mixes files of different runs"
     return report["run_id"]
 

@@ -34,6 +34,13 @@ def test_streamed_rows_are_validated_written_and_feed_the_shares(raw: Path, tmp_
     shares = pd.read_parquet(clean / "shares.parquet")
     assert len(shares) and shares["share"].between(0, 1).all()
     assert report["sources"]["un-comtrade"]["dropped_count"] > 0  # re-exports, residual areas
+    # Every streamed row points at its cell: "<file>, line N", the line holding that value.
+    assert trade["location"].str.fullmatch(r"[^,]+\.csv, line \d+").all()
+    assert trade["location"].is_unique
+    row = trade.iloc[0]
+    file, line = row["location"].rsplit(", line ", 1)
+    text = (raw / "un-comtrade" / file).read_text(encoding="utf-8").splitlines()[int(line) - 1]
+    assert f"{row['value']:g}" in text or str(row["value"]) in text
 
 
 def test_the_same_key_in_two_files_is_refused_and_nothing_is_published(raw: Path, tmp_path: Path):
@@ -42,7 +49,11 @@ def test_the_same_key_in_two_files_is_refused_and_nothing_is_published(raw: Path
     src = next((twice / "un-comtrade").glob("*.csv"))
     shutil.copy(src, src.with_name("copy_of_the_same_download.csv"))
     clean = tmp_path / "clean"
-    with pytest.raises(InputError, match="repeated keys"):
+    with pytest.raises(InputError, match="repeated key") as err:
         pipeline.run(twice, clean, paths.facts_file(), only=["un-comtrade"])
+    first = err.value.problems[0]
+    assert first.file == f"{src.name}, copy_of_the_same_download.csv"
+    assert first.location.count(", line ") == 2  # both places named
+    assert err.value.problems[-1].rule == "further repeated keys"
     assert not clean.exists()
     assert not list(tmp_path.glob(".clean.tmp-*"))

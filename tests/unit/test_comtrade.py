@@ -1,18 +1,25 @@
-"""UN Comtrade reader on crafted Comtrade-layout files: codes, periods, drops, errors, streaming."""
+"""UN Comtrade reader on crafted Comtrade-layout files: codes, periods, drops, errors, streaming.
+
+Comtrade has one path, the pipeline's: etl/stream.py reads each file chunk by chunk, validates,
+checks keys across files and writes trade.parquet. The tests go through that path.
+"""
 
 from __future__ import annotations
 
 import csv
 import gzip
 import io
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from etl import stream
 from etl.errors import InputError
 from etl.schemas import Trade
 from etl.sources import comtrade
+from etl.sources.base import SourceResult
 
 DEFAULTS = {
     "typeCode": "C",
@@ -52,8 +59,25 @@ def write(folder: Path, rows: list[dict[str, str]], name: str = "data.csv", **kw
     return path
 
 
+def streamed(folder: Path, chunk_rows: int | None = None) -> SourceResult:
+    """The folder as the pipeline streams it; frames["trade"] is what trade.parquet holds.
+
+    Raises InputError with every problem, as the pipeline does.
+    """
+    with tempfile.TemporaryDirectory() as out:
+        writer = stream.TradeWriter(Path(out) / "trade.parquet")
+        outcome = stream.stream_source(
+            comtrade.SOURCE, comtrade, folder, writer, chunk_rows=chunk_rows
+        )
+        writer.close()
+        if outcome.problems:
+            raise InputError(outcome.problems)
+        outcome.result.frames["trade"] = pd.read_parquet(writer.path)
+    return outcome.result
+
+
 def load_trade(folder: Path) -> pd.DataFrame:
-    return comtrade.load(folder).frames["trade"]
+    return streamed(folder).frames["trade"]
 
 
 def one(trade: pd.DataFrame, **match: str) -> pd.Series:
@@ -104,7 +128,7 @@ def test_eu_reporter_and_code_written_as_a_decimal(tmp_path: Path) -> None:
 def test_unknown_code_is_an_input_error_naming_file_line_column_value(tmp_path: Path) -> None:
     write(tmp_path, [{"partnerCode": "757"}, {"partnerCode": "1234"}, {"partnerCode": "1234"}])
     with pytest.raises(InputError) as err:
-        comtrade.load(tmp_path)
+        streamed(tmp_path)
     (problem,) = err.value.problems
     assert problem.file == "data.csv"
     assert problem.location == "line 3 (and 1 more rows)"
@@ -117,7 +141,7 @@ def test_unknown_code_is_an_input_error_naming_file_line_column_value(tmp_path: 
 def test_iso_numeric_code_gets_a_hint_to_the_comtrade_code(tmp_path: Path) -> None:
     write(tmp_path, [{"reporterCode": "840"}])
     with pytest.raises(InputError) as err:
-        comtrade.load(tmp_path)
+        streamed(tmp_path)
     (problem,) = err.value.problems
     assert (problem.location, problem.column, problem.value) == ("line 2", "reporterCode", "840")
     assert "ISO numeric code of United States; Comtrade writes 842" in problem.rule
@@ -172,7 +196,7 @@ def test_reexports_and_reimports_are_dropped_with_reasons(tmp_path: Path) -> Non
         tmp_path,
         [{"flowCode": "X"}, {"flowCode": "RX"}, {"flowCode": "M"}, {"flowCode": "RM"}],
     )
-    result = comtrade.load(tmp_path)
+    result = streamed(tmp_path)
     assert result.rows_in == 4
     assert sorted(result.frames["trade"]["flow"].astype(str)) == ["export", "import"]
     assert [(d.location, d.reason) for d in result.dropped] == [
@@ -195,7 +219,7 @@ def test_breakdown_rows_and_residual_areas_are_dropped(tmp_path: Path) -> None:
             {"partnerCode": "837"},
         ],
     )
-    result = comtrade.load(tmp_path)
+    result = streamed(tmp_path)
     assert len(result.frames["trade"]) == 1
     reasons = {d.location: d.reason for d in result.dropped}
     assert reasons["line 3"] == comtrade.BREAKDOWN_REASON
@@ -235,7 +259,7 @@ def test_bad_period_is_an_input_error(
 ) -> None:
     write(tmp_path, [{"freqCode": freq, "period": period}])
     with pytest.raises(InputError) as err:
-        comtrade.load(tmp_path)
+        streamed(tmp_path)
     (problem,) = err.value.problems
     assert (problem.location, problem.column) == ("line 2", column)
     assert rule in problem.rule
@@ -247,7 +271,7 @@ def test_bad_period_is_an_input_error(
 def test_text_in_the_value_column_names_its_line(tmp_path: Path) -> None:
     write(tmp_path, [{"primaryValue": "12"}, {"primaryValue": "12 USD"}])
     with pytest.raises(InputError) as err:
-        comtrade.load(tmp_path)
+        streamed(tmp_path)
     (problem,) = err.value.problems
     assert (problem.location, problem.column, problem.value) == (
         "line 3",
@@ -263,7 +287,7 @@ def test_negative_and_missing_values_are_input_errors(tmp_path: Path) -> None:
         [{"primaryValue": "-5"}, {"primaryValue": "", "cmdCode": "01"}, {"cmdCode": "02"}],
     )
     with pytest.raises(InputError) as err:
-        comtrade.load(tmp_path)
+        streamed(tmp_path)
     found = {(p.location, p.value, p.rule) for p in err.value.problems}
     assert found == {
         ("line 2", "-5", "trade value cannot be negative"),
@@ -296,7 +320,7 @@ def test_header_found_below_a_preamble_in_any_case_with_columns_missing(tmp_path
     header = "FreqCode,Period,ReporterCode,PartnerCode,FlowCode,CmdCode,PrimaryValue"
     text = f"UN Comtrade extract\nquery: reporter 842\n{header}\nM,202304,842,757,X,01,42\n"
     (tmp_path / "data.csv").write_text(text, encoding="utf-8")
-    result = comtrade.load(tmp_path)
+    result = streamed(tmp_path)
     row = one(result.frames["trade"], partner="CHE")
     assert row["value"] == 42.0
     assert row["commodity"] == "01"
@@ -315,7 +339,7 @@ def test_missing_expected_column_is_an_input_error(tmp_path: Path) -> None:
     columns = [c for c in comtrade.COLUMNS if c != "primaryValue"]
     write(tmp_path, [{}], columns=columns)
     with pytest.raises(InputError) as err:
-        comtrade.load(tmp_path)
+        streamed(tmp_path)
     (problem,) = err.value.problems
     assert (problem.location, problem.column) == ("line 1", "primaryValue")
     assert "missing expected Comtrade column" in problem.rule
@@ -324,7 +348,7 @@ def test_missing_expected_column_is_an_input_error(tmp_path: Path) -> None:
 def test_file_without_a_comtrade_header_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(InputError, match="no Comtrade header row found"):
-        comtrade.load(tmp_path)
+        streamed(tmp_path)
 
 
 def test_truncated_line_is_an_input_error_with_its_line(tmp_path: Path) -> None:
@@ -332,7 +356,7 @@ def test_truncated_line_is_an_input_error_with_its_line(tmp_path: Path) -> None:
     cut = text[: text.rindex("\n", 0, len(text) - 1) + 30]  # last line cut after 29 chars
     (tmp_path / "data.csv").write_text(cut, encoding="utf-8")
     with pytest.raises(InputError) as err:
-        comtrade.load(tmp_path)
+        streamed(tmp_path)
     (problem,) = err.value.problems
     assert problem.location == "line 3"
     assert "the header has 47" in problem.rule
@@ -342,38 +366,63 @@ def test_not_utf8_and_empty_files_are_input_errors(tmp_path: Path) -> None:
     text = comtrade_text([{"partnerCode": "757", "cmdCode": "01"}])
     (tmp_path / "latin1.csv").write_bytes(text.replace(",01,", ",\xe901,").encode("latin-1"))
     with pytest.raises(InputError, match="not UTF-8"):
-        comtrade.load(tmp_path)
+        streamed(tmp_path)
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "data.csv").write_bytes(b"")
     with pytest.raises(InputError, match="the file is empty"):
-        comtrade.load(empty)
+        streamed(empty)
 
 
-def test_the_same_key_twice_is_an_input_error(tmp_path: Path) -> None:
-    write(tmp_path, [{"partnerCode": "757"}], name="a.csv")
+def test_the_same_key_in_two_files_is_refused_once_naming_both_places(tmp_path: Path) -> None:
+    write(tmp_path, [{"partnerCode": "0"}, {"partnerCode": "757"}], name="a.csv")
     write(tmp_path, [{"partnerCode": "757"}], name="b.csv")
     with pytest.raises(InputError) as err:
-        comtrade.load(tmp_path)
+        streamed(tmp_path)
     (problem,) = err.value.problems
     assert problem.file == "a.csv, b.csv"
+    assert problem.location == "a.csv, line 3; b.csv, line 2"
     assert problem.value == "USA/CHE/TOTAL/export/Apr 2023"
+    assert problem.rule.startswith("repeated key")
+
+
+def test_the_same_key_twice_in_one_file_across_chunks_is_refused(tmp_path: Path) -> None:
+    rows = [{"partnerCode": "757", "cmdCode": f"{i:02d}"} for i in range(1, 6)]
+    write(tmp_path, [*rows, rows[1]])
+    with pytest.raises(InputError) as err:
+        streamed(tmp_path, chunk_rows=2)
+    (problem,) = err.value.problems
+    assert problem.location == "data.csv, line 3; data.csv, line 7"
+    assert problem.value == "USA/CHE/02/export/Apr 2023"
+
+
+def test_every_row_says_its_file_and_line(tmp_path: Path) -> None:
+    write(tmp_path, [{"partnerCode": "0", "primaryValue": "5000"}, {"partnerCode": "757"}])
+    write(tmp_path, [{"partnerCode": "0", "period": "202305"}], name="may.csv")
+    trade = load_trade(tmp_path)
+    assert one(trade, partner="CHE")["location"] == "data.csv, line 3"
+    assert one(trade, partner="CHE")["value"] == 1000.0
+    assert one(trade, partner="WLD", period_start="2023-05-01")["location"] == "may.csv, line 2"
+    assert trade["location"].notna().all()
 
 
 def test_folder_without_files_gives_an_empty_frame_and_a_warning(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("SYNTHETIC", encoding="utf-8")
-    result = comtrade.load(tmp_path)
+    (tmp_path / "notes.xlsx").write_bytes(b"PK")
+    result = streamed(tmp_path)
     assert result.frames["trade"].empty
     assert result.files == []
     assert "no Comtrade" in result.warnings[0]
+    assert result.unread == [{"file": "notes.xlsx", "reason": "not a Comtrade .csv/.txt/.tsv file"}]
 
 
 # ---- streaming and the schema ------------------------------------------------------------------
 
 
-def test_chunked_iterator_yields_the_same_rows_as_load(tmp_path: Path) -> None:
+def test_chunked_iterator_yields_the_same_rows_as_the_stream(tmp_path: Path) -> None:
     rows = [
-        {"partnerCode": p, "cmdCode": c, "flowCode": f, "primaryValue": str(i)}
+        # World rows (code 0) above the sum of partners, as the Trade schema requires
+        {"partnerCode": p, "cmdCode": c, "flowCode": f, "primaryValue": str(i + 1000 * (p == "0"))}
         for i, (p, c, f) in enumerate(
             (p, c, f) for p in ("0", "757", "490", "837") for c in ("01", "27", "TOTAL")
             for f in ("X", "M", "RX")
@@ -393,7 +442,7 @@ def test_chunked_iterator_yields_the_same_rows_as_load(tmp_path: Path) -> None:
     assert dropped.count == len(rows) - len(whole) == 12 + 6  # RX rows, then Bunkers X/M rows
 
 
-def test_load_in_small_chunks_and_several_files_equals_one_chunk(tmp_path: Path) -> None:
+def test_small_chunks_and_several_files_equal_one_chunk(tmp_path: Path) -> None:
     rows = [
         {"partnerCode": p, "cmdCode": c, "primaryValue": "5000" if p == "0" else "1000"}
         for p in ("0", "757", "490")
@@ -401,8 +450,8 @@ def test_load_in_small_chunks_and_several_files_equals_one_chunk(tmp_path: Path)
     ]
     write(tmp_path, rows, name="a.csv")
     write(tmp_path, [{**r, "period": "202305"} for r in rows], name="b.csv")
-    small = comtrade.load(tmp_path, chunksize=4).frames["trade"]
-    whole = comtrade.load(tmp_path).frames["trade"]
+    small = streamed(tmp_path, chunk_rows=4).frames["trade"]
+    whole = streamed(tmp_path).frames["trade"]
     pd.testing.assert_frame_equal(small, whole)
     assert len(small) == 12
     assert isinstance(small["citation"].dtype, pd.CategoricalDtype)

@@ -305,7 +305,10 @@ def alias_rows() -> list[tuple[str, str, str]]:
         if not path.name.endswith(".csv") or path.name in ("aggregates.csv", "comtrade_codes.csv"):
             continue
         with path.open(encoding="utf-8") as fh:
-            rows += [(path.name[:-4], r["name"], r["iso3"]) for r in csv.DictReader(fh)]
+            table = csv.DictReader(fh)
+            if not {"name", "iso3"} <= set(table.fieldnames or ()):
+                continue  # an id table (e.g. oec_ids.csv), not names -> codes
+            rows += [(path.name[:-4], r["name"], r["iso3"]) for r in table]
     return rows
 
 

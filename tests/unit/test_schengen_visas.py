@@ -423,3 +423,76 @@ def test_header_matching_ignores_spacing_and_case():
         sv.norm(ISSUED_2019) == sv.norm(ISSUED_2024) == "total uniform visas issued (including mev)"
     )
     assert sv.norm(" ATVs  not issued \n") == "atvs not issued"
+
+
+# ---- known publisher errors: etl/corrections.yml and its guards -------------------------------
+
+
+def edition_2024(
+    tmp_path: Path,
+    description: str = "Bulgaria and Romania (until 31/03/2024) ... 2024",
+    spain_city: str = "NUR-SULTAN",
+) -> Path:
+    return write_book(
+        tmp_path / "2024-schengen-visa-statistics-consulates_en.xlsx",
+        {
+            "Description": [[None, description]],
+            "Data for consulates": [
+                main_header(ISSUED_2024),
+                main_row("Italy", "KAZAKHSTAN", "ASTANA", 26562, 25108, 1437, ltv=17),
+                main_row("Spain", "KAZAKHSTAN", spain_city, 23138, 21280, 1491),
+            ],
+            "Totals - third country": totals_sheet([("KAZAKHSTAN", 46388)], ISSUED_2024),
+            "BG, RO (national)": [
+                national_header("2024"),
+                ["Romania", "KAZAKHSTAN", "ASTANA", None, None, None, 40, 33, 33, 5],
+            ],
+        },
+    )
+
+
+def test_corrections_come_from_the_corrections_file_with_reason_and_guard(tmp_path):
+    from etl import corrections
+
+    entries = {c.id: c for c in corrections.for_source(sv.SOURCE)}
+    assert set(entries) == {"schengen-astana-spelling", "schengen-bg-ro-national-sheet-q1-2024"}
+    assert all(c.reason and c.wrong and c.guard for c in entries.values())
+    assert sv.city_name("NUR-SULTAN") == sv.city_name("Nursultan") == "Astana"
+    romania = sv.load(edition_2024(tmp_path).parent).frames["visas"]
+    romania = romania[romania["issuer"] == "ROU"]
+    assert set(romania["basis"]) == {"quarter"}
+    assert romania["period_end"].max() == pd.Timestamp(2024, 3, 31)
+    issued = romania[romania["measure"] == "issued"]
+    assert issued["count"].tolist() == [33] and issued["consulate"].tolist() == ["Astana"]
+
+
+def test_the_q1_guard_fails_once_the_description_no_longer_says_31_march(tmp_path):
+    edition_2024(tmp_path, description="Bulgaria and Romania applied the acquis in 2024")
+    with pytest.raises(InputError) as err:
+        sv.load(tmp_path)
+    message = str(err.value)
+    assert "2024-schengen-visa-statistics-consulates_en.xlsx: sheet 'Description'" in message
+    assert "correction 'schengen-bg-ro-national-sheet-q1-2024' in etl/corrections.yml" in message
+    assert "the publisher seems to have fixed it" in message
+
+
+def test_the_astana_guard_fails_once_spain_no_longer_writes_nur_sultan(tmp_path):
+    edition_2024(tmp_path, spain_city="ASTANA")
+    with pytest.raises(InputError) as err:
+        sv.load(tmp_path)
+    message = str(err.value)
+    assert "sheet 'Data for consulates', row 3" in message
+    assert "value 'ASTANA'" in message
+    assert "correction 'schengen-astana-spelling' in etl/corrections.yml no longer" in message
+
+
+def test_header_spellings_come_from_the_column_map():
+    columns = sv.column_map()
+    issued = next(c for c in columns.national if c.role == "issued")
+    assert issued.headers == (
+        "total short-stay visas issued (including mev)",
+        "total uniform visas issued (including mev)",
+    )
+    assert issued.category == "short_stay_national"
+    assert [c.role for c in columns.labels] == ["state", "country", "consulate"]
+    assert "country where the consulate is located" in columns.label("country").headers
