@@ -148,14 +148,20 @@ def _tables(results: list[SourceResult]) -> dict[str, pd.DataFrame]:
 
 
 def _validate(frames: dict[str, pd.DataFrame], log: _Log) -> dict[str, pd.DataFrame]:
-    """USD values added, plausibility warned about, every table checked against its schema."""
+    """Exchange rates checked first; then USD values added at those cited rates, plausibility
+    warned about, and every other table checked against its schema."""
     with log.timed("validate"):
+        rates = frames.get("fx", pd.DataFrame())
+        if len(rates):
+            frames["fx"], problems = validate("fx", rates)
+            log.problems += problems
+            rates = frames["fx"]
         for table, frame in frames.items():
             if len(frame) and "value_usd" in schemas.TABLES[table].to_schema().columns:
-                frames[table] = fx.add_usd(frame)
+                frames[table] = fx.add_usd(frame, rates if len(rates) else None)
         log.warnings += _plausibility_warnings(frames)
         for table, frame in frames.items():
-            if len(frame):
+            if len(frame) and table != "fx":
                 frames[table], problems = validate(table, frame)
                 log.problems += problems
     return frames

@@ -486,6 +486,7 @@ def hs_codes_disjoint(df: pd.DataFrame) -> pd.Series:
     return ok
 
 
+@clean_table("products")
 class Products(pa.DataFrameModel):
     """One value of goods trade in one product: reporter x partner x flow x product x period.
 
@@ -552,6 +553,7 @@ FX_BASES = ["day", "month", "quarter", "year", "month_end", "quarter_end", "year
 FX_KEY = ["source", "base_currency", "quote_currency", "basis", "period_start", "period_end"]
 
 
+@clean_table("fx")
 class FxRates(pa.DataFrameModel):
     """One exchange rate: units of quote_currency per 1 base_currency, for a day, an average
     over a period (basis 'month', 'quarter', 'year'; n_days daily rates averaged when known) or

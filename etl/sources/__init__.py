@@ -26,6 +26,20 @@ READERS: dict[str, tuple[str, ...]] = {
     "nbk-kz-fdi-net-inflow-quarterly": ("etl.sources.nbk_fdi",),
     "eu-schengen-visa-stats": ("etl.sources.schengen_visas",),
     "us-visa-niv-by-nationality-monthly": ("etl.sources.us_niv_visas",),
+    "kg-nsc-foreign-trade": (
+        "etl.sources.kg_nsc_trade",
+        "etl.sources.kg_nsc_goods",
+        "etl.sources.kg_nsc_rates",
+    ),
+    "uz-stat-trade-by-country": ("etl.sources.uz_stat_trade",),
+    "ru-fcs-foreign-trade": (
+        "etl.sources.ru_fcs_partners",
+        "etl.sources.ru_fcs_totals",
+        "etl.sources.ru_fcs_continents",
+        "etl.sources.ru_fcs_products",
+    ),
+    "oec-exports-by-hs-section": ("etl.sources.oec_exports",),
+    "ecb-euro-reference-rates": ("etl.sources.ecb_rates",),
 }
 
 # Sources that are read when present but are not part of the bundled snapshot set.

@@ -1,0 +1,238 @@
+"""Russian customs (FCS, ФТС России): what the folder's table readers share.
+
+The FCS workbooks in ru-fcs-foreign-trade/ come in several layouts, each with its own reader
+(`ru_fcs_partners` for 96stran, `ru_fcs_totals` for 94itog, `ru_fcs_continents` for the страны
+tables, `ru_fcs_products` for the product tables), each listed under the folder in
+`etl.sources.READERS`. They share the reporter (RUS), the unit headings («(млн долларов США)»,
+«(млрд. долл. США)»), the Russian partner names (etl/country_names/ru.csv) and the shape of a
+tidy row.
+
+Valuation: FCS methodology values exports FOB and imports CIF, but none of these tables says so,
+so rows carry valuation "unknown" (the schema's word for "not stated by the table").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from etl import countries, registry
+from etl.errors import InputError, Problem, shorten
+from etl.sources.workbooks import check_workbook, column_letter, parser_failed
+
+SOURCE = "ru-fcs-foreign-trade"
+REPORTER = "RUS"
+FAMILY = "ru"
+COMMODITY = "TOTAL"
+CURRENCY = "USD"
+VALUATION = "unknown"
+
+# "(млн доллалов США)" (sic, 96stran), "(млн долларов США)" (94itog), "(млрд. долл. США)" (страны).
+UNIT = re.compile(r"\(\s*(тыс|млн|млрд)\s*\.?\s*(долл\w*)\s*\.?\s*сша\s*\)", re.IGNORECASE)
+# Any parenthesised amount heading, to refuse one in another currency ("(млн рублей)").
+UNIT_LIKE = re.compile(r"\(\s*(тыс|млн|млрд)\b[^)]*\)", re.IGNORECASE)
+SCALES = {"тыс": (1e3, "thousand USD"), "млн": (1e6, "million USD"), "млрд": (1e9, "billion USD")}
+RULE_UNIT = (
+    "unit heading must be thousand, million or billion US dollars, e.g. «(млн долларов США)»; "
+    "other units or currencies are not converted"
+)
+RULE_NO_UNIT = "no unit heading such as «(млн долларов США)» above the table"
+RULE_NUMBER = "expected a number (a value in the table's unit) or an empty cell"
+RULE_NEGATIVE = "exports and imports cannot be negative"
+RULE_PARTNER = f"unknown partner name; add it to etl/country_names/{FAMILY}.csv with its code"
+
+# Russian statistical symbols for "no figure": «…» data not available (96stran: Kazakhstan from
+# July 2010, when customs controls on the Russia–Kazakhstan border ended), «-» no flow.
+NOT_AVAILABLE = ("…", "...", "-", "–", "—")
+
+FLOW_WORDS = {"экспорт": "export", "импорт": "import"}
+MONTH_STEMS = (
+    "январ", "феврал", "март", "апрел", "ма[йяе]", "июн",
+    "июл", "август", "сентябр", "октябр", "ноябр", "декабр",
+)  # fmt: skip
+MONTH = re.compile(r"^(" + "|".join(MONTH_STEMS) + r")\w*$", re.IGNORECASE)
+
+# Latin letters that look like Cyrillic ones. 96stran writes «Китaй», «Гермaния», «Тaйвaнь» with
+# a Latin 'a', which no alias table would match; a mixed-script label is read as Cyrillic.
+HOMOGLYPHS = str.maketrans("aceopxyAEKMHOPCTXB", "асеорхуАЕКМНОРСТХВ")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+@dataclass(frozen=True)
+class Unit:
+    factor: float  # to base units (USD)
+    original: str  # 'million USD'
+    heading: str  # as the file writes it
+
+
+def text(cell: object) -> str:
+    """A cell as text, runs of whitespace (line breaks in headings) collapsed; '' when empty."""
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+        return ""
+    return re.sub(r"\s+", " ", str(cell)).strip()
+
+
+def cyrillic_look_alikes(label: str) -> str:
+    """«Китaй» (Latin a) -> «Китай»: Latin look-alikes replaced in labels written in Cyrillic.
+
+    A label with no Cyrillic letter at all is left alone (a Latin name is not a typo).
+    """
+    return label.translate(HOMOGLYPHS) if CYRILLIC.search(label) else label
+
+
+def partner_code(label: str) -> str:
+    """Russian FCS label -> ISO alpha-3 or aggregate code; raises countries.UnknownCountry."""
+    return countries.to_iso3(cyrillic_look_alikes(text(label)), FAMILY)
+
+
+def flow_of(label: str) -> str | None:
+    """'export' / 'import' from «Экспорт», «Импорт» (a sheet name, a heading); None otherwise."""
+    words = re.findall(r"\w+", cyrillic_look_alikes(label).casefold())
+    flows = {FLOW_WORDS[w] for w in words if w in FLOW_WORDS}
+    return flows.pop() if len(flows) == 1 else None
+
+
+def month_number(label: str) -> int | None:
+    """«  январь» -> 1, «Май» -> 5; None when the label is not a month name."""
+    match = MONTH.match(cyrillic_look_alikes(text(label)).casefold())
+    if not match:
+        return None
+    return next(i + 1 for i, stem in enumerate(MONTH_STEMS) if re.fullmatch(stem, match[1]))
+
+
+def year_of(cell: object) -> int | None:
+    """A year cell: 2006, 2006.0 or the text '2006'; None otherwise."""
+    if isinstance(cell, bool):
+        return None
+    if isinstance(cell, int | float) and float(cell).is_integer() and 1900 <= cell <= 2100:
+        return int(cell)
+    match = re.fullmatch(r"(\d{4})(?:\s*(?:г\.?|год))?", text(cell))
+    return int(match[1]) if match and 1900 <= int(match[1]) <= 2100 else None
+
+
+def find_unit(file: str, where: str, heading: str) -> Unit | InputError | None:
+    """The unit in a heading; an InputError for an amount heading in another unit; None if none."""
+    match = UNIT.search(heading)
+    if match:
+        factor, original = SCALES[match[1].casefold()]
+        return Unit(factor, original, match[0])
+    other = UNIT_LIKE.search(heading)
+    if other:
+        return InputError([Problem(file, where, "unit", shorten(other[0]), RULE_UNIT)])
+    return None
+
+
+def number(cell: object) -> float | None:
+    """A value cell -> float; None for an empty cell; ValueError for anything else."""
+    if isinstance(cell, bool):
+        raise ValueError("a true/false value is not a number")
+    if isinstance(cell, int | float):
+        if not math.isfinite(cell):
+            raise ValueError("not a finite number")
+        return float(cell)
+    raw = text(cell)
+    if raw in ("", *NOT_AVAILABLE):
+        return None
+    if not re.fullmatch(r"-?\d+(?:[.,]\d+)?", raw.replace(" ", "").replace("\xa0", "")):
+        raise ValueError(f"not a number: {raw!r}")
+    return float(raw.replace(" ", "").replace("\xa0", "").replace(",", "."))
+
+
+def place(file: str, sheet: str, row: int, col: int | None = None) -> str:
+    """'96stran.xlsx, sheet 'Экспорт', row 7, column B' from 0-based row and column indexes."""
+    out = f"{file}, sheet '{sheet}', row {row + 1}"
+    return out if col is None else f"{out}, column {column_letter(col)}"
+
+
+def where(sheet: str, row: int, col: int | None = None) -> str:
+    """The location part of a Problem (the file is named apart)."""
+    out = f"sheet '{sheet}', row {row + 1}"
+    return out if col is None else f"{out}, column {column_letter(col)}"
+
+
+def sheets(path: Path) -> list[tuple[str, list[list[object]]]]:
+    """Every sheet as rows of cells, row i being spreadsheet row i + 1 (empty rows kept)."""
+    check_workbook(path, "cannot open as an .xlsx workbook")
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        out = []
+        for name in book.sheet_names:
+            sheet = book.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            out.append((name, [[None if c == "" else c for c in row] for row in rows]))
+    except BaseException as exc:  # calamine raises unrelated types, even Rust panics
+        if not parser_failed(exc):
+            raise
+        rule = f"cannot open as an .xlsx workbook ({exc}); re-download the file"
+        raise InputError([Problem(path.name, "-", "-", "-", rule)]) from exc
+    return out
+
+
+def citation(file: str, sheet: str) -> str:
+    return registry.citation(SOURCE, file, f"sheet '{sheet}'")
+
+
+TIDY_COLUMNS = [
+    "source", "reporter", "partner", "partner_label", "partner_is_aggregate", "commodity", "flow",
+    "basis", "period_start", "period_end", "value", "value_original", "unit_original", "currency",
+    "value_usd", "valuation", "vintage", "citation", "location", "flag",
+]  # fmt: skip
+
+
+def tidy(faithful: pd.DataFrame, partners: dict[str, str]) -> pd.DataFrame:
+    """Tidy Trade rows from a faithful frame with columns file, sheet, location, partner_label,
+    flow, basis, period_start, period_end, value_original, unit_original, factor, vintage.
+
+    `partners` maps each partner_label to its code (already checked by the caller)."""
+    code = faithful["partner_label"].map(partners)
+    value = faithful["value_original"].astype(float) * faithful["factor"].astype(float)
+    cite = {
+        key: citation(*key)
+        for key in faithful[["file", "sheet"]].itertuples(index=False, name=None)
+    }
+    out = pd.DataFrame(
+        {
+            "source": SOURCE,
+            "reporter": REPORTER,
+            "partner": code,
+            "partner_label": faithful["partner_label"],
+            "partner_is_aggregate": code.map(countries.is_aggregate).astype(bool),
+            "commodity": COMMODITY,
+            "flow": faithful["flow"],
+            "basis": faithful["basis"],
+            "period_start": pd.to_datetime(faithful["period_start"]),
+            "period_end": pd.to_datetime(faithful["period_end"]),
+            "value": value,
+            "value_original": faithful["value_original"].astype(float),
+            "unit_original": faithful["unit_original"],
+            "currency": CURRENCY,
+            "value_usd": value,
+            "valuation": VALUATION,
+            "vintage": faithful["vintage"],
+            "citation": [cite[k] for k in zip(faithful["file"], faithful["sheet"], strict=True)],
+            "location": faithful["location"],
+            "flag": pd.Series([None] * len(faithful), index=faithful.index, dtype="str"),
+        },
+        index=faithful.index,
+    )
+    return out[TIDY_COLUMNS].reset_index(drop=True)
+
+
+def partner_codes(faithful: pd.DataFrame) -> tuple[dict[str, str], list[Problem]]:
+    """Code per distinct partner label, and one Problem per label no table maps."""
+    codes: dict[str, str] = {}
+    problems: list[Problem] = []
+    for label, group in faithful.groupby("partner_label", sort=False):
+        try:
+            codes[str(label)] = partner_code(str(label))
+        except countries.UnknownCountry:
+            first = group.iloc[0]
+            problems.append(
+                Problem(first["file"], first["label_location"], "partner", str(label), RULE_PARTNER)
+            )
+    return codes, problems
