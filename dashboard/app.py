@@ -23,20 +23,13 @@ from dash import html
 
 from dashboard import callbacks
 from dashboard.data import NoCleanData, Store
-from dashboard.pages import briefing, fdi, overview, partner, visas
-from dashboard.pages.shell import PAGES
+from dashboard.layout import page_content
+from dashboard.pages import PAGES
 from etl import paths
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent / "assets"
 STORE_KEY = "TRADEBOARD_STORE"
-LAYOUTS = {
-    "overview": overview.layout,
-    "partner": partner.layout,
-    "fdi": fdi.layout,
-    "visas": visas.layout,
-    "briefing": briefing.layout,
-}
 GZIP_TYPES = {
     "application/json",
     "text/html",
@@ -78,7 +71,7 @@ def _page_layout(page: str) -> Callable[..., html.Div]:
                 [html.H1("tradeboard"), html.P(f"No data to show yet: {exc}.")],
                 className="page",
             )
-        return LAYOUTS[page](data, query)
+        return page_content(page, data, query)
 
     layout.__name__ = f"{page}_layout"
     return layout

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard.sources import SourceNames
+
 TABLES = (
     "trade",
     "trade_derived",
@@ -60,6 +62,8 @@ class CleanData:
     as_of: str
     frames: dict[str, pd.DataFrame]
     report: dict = field(default_factory=dict)
+    # data/clean/metadata.json: {"sources": {key: {short, publisher, title, ...}}, "labels": ...}
+    metadata: dict = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         try:
@@ -70,6 +74,20 @@ class CleanData:
     @property
     def trade_all(self) -> pd.DataFrame:
         return self.frames["trade_all"]
+
+    @property
+    def sources(self) -> SourceNames:
+        """Names of every source (short, publisher, title); the key when metadata is absent."""
+        return SourceNames(self.metadata.get("sources") or {})
+
+
+def read_metadata(clean: Path) -> dict:
+    """metadata.json, or {} for clean folders written before the ETL wrote it."""
+    try:
+        meta = json.loads((clean / "metadata.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -108,7 +126,13 @@ def load(clean: Path) -> CleanData:
     frames = {name: _categorise(frame) for name, frame in frames.items()}
     if report.get("run_id") != read_version(clean):
         raise NoCleanData(f"{clean} was replaced while loading; retry")
-    return CleanData(report["run_id"], report.get("finished_utc", "")[:10], frames, report)
+    return CleanData(
+        report["run_id"],
+        report.get("finished_utc", "")[:10],
+        frames,
+        report,
+        read_metadata(clean),
+    )
 
 
 class Store:

@@ -1,6 +1,6 @@
 """python -m dashboard.export: every chart of the chosen pages as PNG/SVG, plus a briefing.md.
 
-The figures are the app's own (`dashboard.views.page_figures`), so an exported chart and the one
+The figures are the app's own (`dashboard.pages.page_figures`), so an exported chart and the one
 on screen never differ. Kaleido 1.x renders them in a headless Chromium: one persistent render
 server for the whole batch (starting Chromium costs ~3 s, each chart then ~0.2 s). Files are
 named `<page>_<reporter>-<partner>_<chart>.<format>` and written atomically; a chart that fails
@@ -96,11 +96,11 @@ def export(
     require_browser()
     import kaleido  # heavy: imported only once a browser is known to exist
 
+    from dashboard.briefing import briefing_markdown
     from dashboard.data import load
-    from dashboard.figures.briefing import briefing_markdown
+    from dashboard.pages import PAGES, page_figures
     from dashboard.state import ViewState
     from dashboard.theme import safe_filename
-    from dashboard.views import page_figures
 
     data = load(clean)
     state = ViewState(reporter=reporter, partner=partner, year=year)
@@ -149,7 +149,8 @@ def export(
     finally:
         kaleido.stop_sync_server(silence_warnings=True)
     briefing = out / "briefing.md"
-    _write_atomic(briefing, briefing_markdown(data, state, images).encode("utf-8"))
+    headings = {key: page.heading for key, page in PAGES.items()}
+    _write_atomic(briefing, briefing_markdown(data, state, images, headings).encode("utf-8"))
     result.briefing = briefing
     return result
 
@@ -167,7 +168,7 @@ def _code(value: str, what: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from dashboard.state import PAGES
+    from dashboard.pages import PAGES
 
     p = argparse.ArgumentParser(
         prog="python -m dashboard.export",
@@ -212,7 +213,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from dashboard.state import PAGES
+    from dashboard.pages import PAGES
 
     parser = _parser()
     args = parser.parse_args(argv)

@@ -10,10 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-PAGES = ("overview", "partner", "fdi", "visas", "briefing")
-FLOWS = ("turnover", "export", "import")
-FDI_MEASURES = ("gross_inflow", "net_inflow", "inward_stock")
-VISA_MEASURES = ("issued", "applied", "not_issued")
+from etl.labels import FDI_MEASURES, FLOWS, VISA_MEASURES
+
 _CODE = re.compile(r"^[A-Z]{3}$")
 _YEAR = re.compile(r"^\d{4}$")
 

@@ -1,71 +1,147 @@
-"""One source of truth for 'which charts a page shows': used by the app and the batch export.
+"""Per-page views: ask the query layer for the rows, hand them to the pure figure builders.
 
-Each page module in dashboard/figures/ exposes `figures(data, state) -> dict[str, go.Figure]`
-(ordered; keys are stable chart names used in filenames and component ids).
-
-Building a page's figures costs tens of milliseconds (plotly validates every property), and
-many users ask for the same few views (KAZ–ITA, the latest year), so results are kept for the
-loaded data version in a small LRU cache. Cached figures are shared: callers must not mutate
+`page_figures(page, data, state)` is the one way to get a page's charts: the app's layout, its
+callbacks, the CSV downloads and the batch export all call it, so a chart on screen and an
+exported one never differ. Each view returns its charts in order; the keys are stable chart
+names used in file names and component ids. Whole views are memoised per data version
+(`query.memo`): many users ask for the same few views (KAZ–ITA, the latest year), and building a
+page's figures costs tens of milliseconds. Cached figures are shared: callers must not mutate
 them.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
-from typing import TypeVar
-
+import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard import briefing, query
 from dashboard.data import CleanData
-from dashboard.state import PAGES, ViewState
+from dashboard.figures import briefing as briefing_figures
+from dashboard.figures import fdi, overview, partner, visas
+from dashboard.figures.common import Context, name, no_data
+from dashboard.state import ViewState
 
-FIGURE_MODULES = {
-    "overview": "dashboard.figures.overview",
-    "partner": "dashboard.figures.partner",
-    "fdi": "dashboard.figures.fdi",
-    "visas": "dashboard.figures.visas",
-    "briefing": "dashboard.figures.briefing",
-}
-T = TypeVar("T")
-CACHE_SIZE = int(os.environ.get("TRADEBOARD_FIGURE_CACHE", "256"))
-
-# key (id(data), *key) -> (data, value); holding `data` keeps its id from being reused.
-_cache: OrderedDict[tuple, tuple[CleanData, object]] = OrderedDict()
-_lock = threading.Lock()
+Figures = dict[str, go.Figure]
 
 
-def build_page_figures(page: str, data: CleanData, state: ViewState) -> dict[str, go.Figure]:
-    """The figures of a page, built afresh."""
-    if page not in PAGES:
-        raise ValueError(f"unknown page {page!r}; pages are {', '.join(PAGES)}")
-    module = importlib.import_module(FIGURE_MODULES[page])
-    return module.figures(data, state)
+def context(data: CleanData) -> Context:
+    return Context(as_of=data.as_of, sources=data.sources)
 
 
-def cached(data: CleanData, key: tuple, build: Callable[[], T]) -> T:
-    """`build()` once per loaded data version and key; least recently used entries dropped."""
-    if CACHE_SIZE <= 0:
-        return build()
-    full = (id(data), *key)
-    with _lock:
-        hit = _cache.get(full)
-        if hit is not None:
-            _cache.move_to_end(full)
-            return hit[1]  # type: ignore[return-value]
-    value = build()
-    with _lock:
-        _cache[full] = (data, value)
-        for old in [k for k in _cache if k[0] != id(data)]:
-            del _cache[old]  # a newly loaded version makes every cached view stale
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return value
+def overview_view(data: CleanData, state: ViewState) -> Figures:
+    ctx = context(data)
+    source = query.source_for(data, state)
+    if source is None:
+        msg = f"No trade data with a World total for {name(state.reporter)}"
+        return {"top_partners": no_data(msg, "Top trading partners")}
+    year = query.year_for(data, state, source)
+    if year is None:
+        msg = f"No annual data for {name(state.reporter)} in {ctx.sources.note(source)}"
+        return {"top_partners": no_data(msg, "Top trading partners")}
+    shares = query.year_shares(data, state, source)
+    totals = query.world_totals(data, state.reporter, source)
+    return {
+        "top_partners": overview.top_partners(shares, state, source, year, ctx),
+        "partner_treemap": overview.partner_treemap(shares, state, source, year, ctx),
+        "share_history": overview.share_history(shares, state, source, year, ctx),
+        "totals": overview.totals(totals, state, source, year, ctx),
+    }
 
 
-def page_figures(page: str, data: CleanData, state: ViewState) -> dict[str, go.Figure]:
-    """The figures of a page, from the cache when this view was built before."""
-    return cached(data, ("figures", page, state), lambda: build_page_figures(page, data, state))
+def partner_view(data: CleanData, state: ViewState) -> Figures:
+    ctx = context(data)
+    pair = partner.pair(state)
+    if state.partner == state.reporter:
+        return {"flows": no_data("Choose a partner other than the reporter.", pair)}
+    source = query.partner_source(data, state)
+    if source is None:
+        return {"flows": no_data(f"No {pair} trade in the bundled sources.", f"{pair} trade")}
+    span = query.window(data, state, source)
+    cagr = (
+        query.pair_cagr(data, state, source, *span)
+        if span is not None and span[0] < span[1]
+        else None
+    )
+    mirror = {
+        flow: query.mirror_series(data, state.reporter, state.partner, flow)
+        for flow in ("export", "import")
+    }
+    return {
+        "flows": partner.flows(
+            query.annual_flows(data, source, state.reporter, state.partner), state, source, ctx
+        ),
+        "growth": partner.growth(query.pair_growth(data, state, source), state, source, ctx),
+        "ytd": partner.ytd(
+            query.pair_ytd(data, state.reporter, state.partner),
+            bool(query.world_monthly_sources(data, state.reporter)),
+            state,
+            ctx,
+        ),
+        "cagr": partner.cagr(cagr, span, state, source, ctx),
+        "rank_share": partner.rank_share(
+            query.pair_shares(data, state, source), state, source, ctx
+        ),
+        "mirror_exports": partner.mirror(mirror["export"], state, "export", ctx),
+        "mirror_imports": partner.mirror(mirror["import"], state, "import", ctx),
+    }
+
+
+def fdi_view(data: CleanData, state: ViewState) -> Figures:
+    ctx = context(data)
+    host, investor, measure = state.reporter, state.partner, state.measure
+    rows = query.fdi_annual(data, host, measure)
+    source = query.pick_source(rows, investor, state.source)
+    chosen = rows[rows["source"] == source] if source is not None else rows
+    window = (
+        None
+        if measure == "inward_stock"
+        else query.cumulative_window(
+            data, host, investor, measure, state.start, state.end, state.source
+        )
+    )
+    flows = claims = None  # read only when there is a window to draw
+    if window is not None:
+        flows = query.series(data, host, investor, measure, str(window["source"]))
+        claims = query.claims(data, host, investor, measure)
+    return {
+        "over_time": fdi.over_time(chosen, source, state, ctx),
+        "top_investors": fdi.top_investors(chosen, source, state, ctx),
+        "cumulative": fdi.cumulative(window, flows, claims, state, ctx),
+        "gross_vs_net": fdi.gross_vs_net(
+            query.series(data, host, investor, "gross_inflow"),
+            query.series(data, host, investor, "net_inflow"),
+            state,
+            ctx,
+        ),
+        "world_quarterly": fdi.world_quarterly(
+            query.world_quarterly(data, host, state.source), state, ctx
+        ),
+    }
+
+
+def visas_view(data: CleanData, state: ViewState) -> Figures:
+    ctx = context(data)
+    pair = query.schengen_annual(data, state.partner, state.reporter)
+    monthly = query.nationality_monthly(data, query.US, state.reporter)
+    return {
+        "consulates_trend": visas.consulates_trend(pair, state, ctx),
+        "issuance_rate": visas.issuance_rate(pair, state, ctx),
+        "issued_growth": visas.issued_growth(pair, state, ctx),
+        "issuers_compared": visas.issuers_compared(
+            query.schengen_annual(data, None, state.reporter), state, ctx
+        ),
+        "us_monthly": visas.us_monthly(monthly, state, ctx),
+        "us_ytd": visas.us_ytd(monthly, query.ytd_comparison(monthly), state, ctx),
+    }
+
+
+def briefing_view(data: CleanData, state: ViewState) -> Figures:
+    ctx = context(data)
+    source = query.partner_source(data, state)
+    flows = query.annual_flows(data, source, state.reporter, state.partner) if source else None
+    flows = query.plain(flows) if flows is not None and not flows.empty else pd.DataFrame()
+    checks = [c for _, c in briefing.fact_checks(data, state)]
+    return {
+        "turnover": briefing_figures.turnover(flows, source, state, ctx),
+        "facts_check": briefing_figures.facts_chart(checks, state, ctx),
+    }

@@ -11,7 +11,7 @@ from dash import Dash
 
 from dashboard.callbacks import downloads, pages
 from dashboard.data import Store
-from dashboard.pages.shell import PAGES
+from dashboard.pages import PAGES
 
 
 def register(app: Dash, store: Callable[[], Store]) -> None:

@@ -15,8 +15,8 @@ import plotly.graph_objects as go
 from dash import MATCH, Dash, Input, Output, State, ctx, no_update
 
 from dashboard import ids
+from dashboard import layout as shell
 from dashboard.data import CleanData, Store
-from dashboard.pages import shell
 
 # Trace attributes that hold plotted data, in column order.
 DATA_ATTRS = ("x", "y", "labels", "parents", "values", "z")

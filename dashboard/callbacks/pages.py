@@ -15,14 +15,14 @@ from urllib.parse import parse_qs
 from dash import Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import ids, views
+from dashboard import controls as opts
+from dashboard import ids, query
+from dashboard import layout as shell
 from dashboard.data import CleanData, Store
 from dashboard.ids import Control
-from dashboard.pages import options as opts
-from dashboard.pages import shell
+from dashboard.pages import PAGES, page_figures
 from dashboard.state import ViewState
 
-WITH_TEXT = ("briefing",)  # pages with a prose block above the charts
 # A control's choices change only when one of these controls changes.
 DEPENDS_ON: dict[Control, frozenset[Control]] = {
     Control.PARTNER: frozenset({Control.REPORTER}),
@@ -61,7 +61,7 @@ def update(
     out = _view(page, data, state)
     out["search"] = shell.search(state)
     choices = opts.options(page, data, state)
-    for ctl in opts.CONTROLS[page]:
+    for ctl in PAGES[page].controls:
         resolved = opts.control_value(ctl, data, state)
         out[f"value:{ctl}"] = resolved if resolved != values.get(ctl) else no_update
         refresh = trigger is not None and trigger in DEPENDS_ON.get(ctl, frozenset())
@@ -76,7 +76,7 @@ def restore(page: str, data: CleanData, search: str | None) -> dict[str, object]
     out = _view(page, data, state)
     out["search"] = no_update  # the browser already shows this URL
     choices = opts.options(page, data, state)
-    for ctl in opts.CONTROLS[page]:
+    for ctl in PAGES[page].controls:
         out[f"value:{ctl}"] = opts.control_value(ctl, data, state)
         out[f"options:{ctl}"] = choices[ctl]
     return out
@@ -86,11 +86,11 @@ def _view(page: str, data: CleanData, state: ViewState) -> dict[str, object]:
     def build() -> tuple[list, list | None]:
         # Figures as plain dicts: serialising a cached view is then plain JSON, not a re-walk
         # of plotly's validated objects on every response.
-        figures = {n: f.to_plotly_json() for n, f in views.page_figures(page, data, state).items()}
-        text = shell.briefing_block(data, state) if page in WITH_TEXT else None
+        figures = {n: f.to_plotly_json() for n, f in page_figures(page, data, state).items()}
+        text = shell.briefing_block(data, state) if PAGES[page].text else None
         return shell.chart_cards(page, data, state, figures), text
 
-    charts, text = views.cached(data, ("view", page, state), build)
+    charts, text = query.memo(data, ("cards", page, state), build, view=True)
     out: dict[str, object] = {
         "charts": charts,
         "notices": shell.banner(state.notices),
@@ -108,7 +108,7 @@ def register(app: Dash, store: Callable[[], Store], pages: Sequence[str]) -> Non
 
 
 def _register_page(app: Dash, store: Callable[[], Store], page: str) -> None:
-    controls = opts.CONTROLS[page]
+    controls = PAGES[page].controls
     keys = ["charts", "search", "notices", "nav", "view"]
     outputs = [
         Output(ids.charts(page), "children"),
@@ -117,7 +117,7 @@ def _register_page(app: Dash, store: Callable[[], Store], page: str) -> None:
         Output(ids.nav(page), "children"),
         Output(ids.view(page), "data"),
     ]
-    if page in WITH_TEXT:
+    if PAGES[page].text:
         keys.append("text")
         outputs.append(Output(ids.text(page), "children"))
     for ctl in controls:
@@ -127,7 +127,7 @@ def _register_page(app: Dash, store: Callable[[], Store], page: str) -> None:
             Output(ids.control(page, ctl), "options"),
         ]
 
-    path = shell.PAGES[page].path
+    path = PAGES[page].path
 
     @app.callback(
         outputs,

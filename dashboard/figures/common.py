@@ -2,15 +2,129 @@
 
 Title and subtitle (units, basis, period) at the top; source and "data as of" at the bottom,
 inside the figure. Missing data gives a figure that says so instead of an empty axis.
+
+Also the drawing helpers several pages share (names, units, legend and footnote placement), so
+no figure module imports another.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
+import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.theme import TEMPLATE_NAME, register_template
+from dashboard.sources import SourceNames
+from dashboard.theme import OTHER_COLOUR, TEMPLATE_NAME, partner_colour, register_template
+from etl import countries
+from etl.labels import FDI_MEASURE_TITLE, FLOW_TITLE
+
+EMPTY_HEIGHT = 260
+TOP = 80  # px above the plot: title and subtitle
+TOP_WITH_LEGEND = 104  # ... and a one-line legend
+# A flow as a chart label: the title word, with what turnover and balance are made of.
+FLOW_LABEL = {
+    **FLOW_TITLE,
+    "turnover": f"{FLOW_TITLE['turnover']} (exports + imports)",
+    "balance": f"{FLOW_TITLE['balance']} (exports − imports)",
+}
+# An FDI measure as a chart label: "Gross FDI inflows", "FDI inward stock".
+MEASURE_LABEL = {
+    m: (f"FDI {t.lower()}" if m == "inward_stock" else t.replace(" ", " FDI ", 1))
+    for m, t in FDI_MEASURE_TITLE.items()
+}
+MEASURE_LOWER = {
+    m: t if t.startswith("FDI") else t[0].lower() + t[1:] for m, t in MEASURE_LABEL.items()
+}
+# Groups are shown only among themselves, so their colours need only differ from each other.
+GROUP_COLOURS = {
+    "XRW": "#999999",
+    "XAS": "#D55E00",
+    "XEC": "#332288",
+    "EUU": "#0072B2",
+    "XCS": "#E69F00",
+    "XEA": "#CC79A7",
+    "XNE": "#009E73",
+    "XAM": "#56B4E9",
+    "XNU": "#882255",
+    "XAF": "#000000",
+    "XOC": "#F0E442",
+    "EMU": "#44AA99",
+    "XNS": "#BBBBBB",
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every chart's footnote needs besides its rows: the data date and source names."""
+
+    as_of: str = ""
+    sources: SourceNames = field(default_factory=SourceNames)
+
+
+def name(code: str) -> str:
+    return countries.label(code)
+
+
+def possessive_name(label: str) -> str:
+    """ "Kazakhstan's", "Netherlands'"."""
+    return f"{label}'" if label.endswith("s") else f"{label}'s"
+
+
+def possessive(code: str) -> str:
+    return possessive_name(countries.label(code))
+
+
+def colour(code: str) -> str:
+    """A country's fixed colour; partner groups get colours distinct from one another."""
+    if countries.is_aggregate(code):
+        return GROUP_COLOURS.get(code, OTHER_COLOUR)
+    return partner_colour(code)
+
+
+def bn(values: pd.Series | float) -> pd.Series | float:
+    """Base units -> billions, the unit every trade chart plots."""
+    return values / 1e9
+
+
+@dataclass(frozen=True)
+class Unit:
+    divisor: float
+    suffix: str  # "bn" or "m"
+    currency: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.currency} {self.suffix}"
+
+
+def unit_for(values: pd.Series | list[float], currency: str) -> Unit:
+    """Billions when the largest magnitude reaches one billion, else millions."""
+    finite = [abs(v) for v in values if v is not None and not math.isnan(v)]
+    peak = max(finite) if finite else 0.0
+    return Unit(1e9, "bn", currency) if peak >= 1e9 else Unit(1e6, "m", currency)
+
+
+def vintage_range(vintages: list[str]) -> str:
+    """'2023 edition'; '2019–2023 editions' for several editions of one kind."""
+    vs = sorted(set(vintages))
+    if len(vs) == 1:
+        return vs[0]
+    heads = [v.rsplit(" ", 1) for v in vs]
+    if all(len(h) == 2 for h in heads) and len({h[1] for h in heads}) == 1:
+        return f"{heads[0][0]}–{heads[-1][0]} {heads[0][1]}s"
+    return f"{vs[0]} … {vs[-1]}"
+
+
+def sources_note(rows: pd.DataFrame, names: SourceNames) -> str:
+    """'UNCTAD (2014–2023 editions); wiiw (2024 edition)' for the rows' sources and vintages."""
+    pairs = rows[["source", "vintage"]].drop_duplicates() if len(rows) else rows
+    by_source: dict[str, list[str]] = {}
+    for source, vintage in pairs.itertuples(index=False):
+        by_source.setdefault(str(source), []).append(str(vintage))
+    parts = [names.label(source, vintage_range(vs)) for source, vs in by_source.items()]
+    return "; ".join(parts) or "–"
 
 
 def fmt_amount(value: float | None, currency: str = "USD", digits: int = 1) -> str:
@@ -88,3 +202,31 @@ def empty_figure(message: str, title: str = "", height: int = 520) -> go.Figure:
     )
     fig.layout.meta = {"empty": True, "message": message}
     return fig
+
+
+def no_data(message: str, title: str) -> go.Figure:
+    """`empty_figure`, shorter: a sentence needs less room than a chart."""
+    return empty_figure(message, title, height=EMPTY_HEIGHT)
+
+
+def place_notes(fig: go.Figure, below: int, top: int = TOP) -> None:
+    """Title at the top edge; the source footnote `below` px under the plot, whatever the height.
+
+    `finish` places the footnote at a fraction of the plot height, which lands on tick labels
+    or axis titles once a chart is shorter or taller than the default; pixels do not.
+    """
+    for ann in fig.layout.annotations:
+        if str(ann.text).startswith("Source:"):
+            ann.update(y=0, yanchor="top", yshift=-below)
+    fig.update_layout(
+        title=dict(y=1, yanchor="top", pad=dict(t=22)), margin=dict(t=top, b=below + 30)
+    )
+
+
+def legend_on_top(fig: go.Figure) -> None:
+    """A one-line horizontal legend between the subtitle and the plot, in reading order."""
+    fig.update_layout(
+        legend=dict(
+            orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom", traceorder="normal"
+        ),
+    )

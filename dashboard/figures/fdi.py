@@ -4,195 +4,37 @@ Row grain of `data.fdi`: host x investor x measure x period x vintage, `value` i
 `currency` (USD or EUR; EUR rows have no USD value and stay EUR). Gross inflows, net inflows and
 inward stocks are different concepts from different sources (UNCTAD gross USD, wiiw net and
 stocks EUR, NBK quarterly net USD for all investors): a chart shows one measure of one source.
+Pure builders: the rows come from `dashboard.views`.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.data import CleanData
-from dashboard.figures.common import empty_figure, finish, fmt_amount
+from dashboard.figures.common import (
+    MEASURE_LABEL,
+    MEASURE_LOWER,
+    Context,
+    Unit,
+    empty_figure,
+    finish,
+    fmt_amount,
+    sources_note,
+    unit_for,
+)
 from dashboard.state import ViewState
 from dashboard.theme import OTHER_COLOUR, partner_colour
-from etl import countries, periods, registry
+from etl import countries, periods
 
 WORLD = "WLD"
-DEFAULT_WINDOW_START = 2005  # the window the Kazakh MFA uses ("since 2005")
 TOP_N = 10
-MEASURE_LABEL = {
-    "gross_inflow": "Gross FDI inflows",
-    "net_inflow": "Net FDI inflows",
-    "inward_stock": "FDI inward stock",
-}
-MEASURE_LOWER = {
-    "gross_inflow": "gross FDI inflows",
-    "net_inflow": "net FDI inflows",
-    "inward_stock": "FDI inward stock",
-}
 MEASURE_NOTE = {
     "gross_inflow": "gross inflows (new investment, before disinvestment)",
     "net_inflow": "net inflows (new investment minus disinvestment; can be negative)",
     "inward_stock": "inward stock (position at year end)",
 }
 CLAIM_COLOUR = "#D55E00"
-
-
-# ---- selection helpers (also used by the briefing) --------------------------------------------
-
-
-def frame(data: CleanData, name: str) -> pd.DataFrame:
-    """A clean frame, or an empty one when the ETL did not produce it."""
-    return data.frames.get(name, pd.DataFrame())
-
-
-def plain(df: pd.DataFrame) -> pd.DataFrame:
-    """Categoricals to plain objects, so comparisons and groupbys on a small slice are simple."""
-    cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
-    return df.astype({c: object for c in cats}) if cats else df
-
-
-def source_label(source: str, vintage: str | None = None) -> str:
-    """'UNCTAD (2014 edition)': the registry's short name, never a literal in figure code."""
-    try:
-        short = registry.info(source).short
-    except KeyError:
-        short = source
-    return f"{short} ({vintage})" if vintage else short
-
-
-def sources_note(rows: pd.DataFrame) -> str:
-    pairs = rows[["source", "vintage"]].drop_duplicates() if len(rows) else rows
-    by_source: dict[str, list[str]] = {}
-    for source, vintage in pairs.itertuples(index=False):
-        by_source.setdefault(str(source), []).append(str(vintage))
-    parts = [source_label(source, vintage_range(vs)) for source, vs in by_source.items()]
-    return "; ".join(parts) or "–"
-
-
-def vintage_range(vintages: list[str]) -> str:
-    """'2023 edition'; '2019–2023 editions' for several editions of one kind."""
-    vs = sorted(set(vintages))
-    if len(vs) == 1:
-        return vs[0]
-    heads = [v.rsplit(" ", 1) for v in vs]
-    if all(len(h) == 2 for h in heads) and len({h[1] for h in heads}) == 1:
-        return f"{heads[0][0]}–{heads[-1][0]} {heads[0][1]}s"
-    return f"{vs[0]} … {vs[-1]}"
-
-
-@dataclass(frozen=True)
-class Unit:
-    divisor: float
-    suffix: str  # "bn" or "m"
-    currency: str
-
-    @property
-    def text(self) -> str:
-        return f"{self.currency} {self.suffix}"
-
-
-def unit_for(values: pd.Series | list[float], currency: str) -> Unit:
-    """Billions when the largest magnitude reaches one billion, else millions."""
-    finite = [abs(v) for v in values if v is not None and not math.isnan(v)]
-    peak = max(finite) if finite else 0.0
-    return Unit(1e9, "bn", currency) if peak >= 1e9 else Unit(1e6, "m", currency)
-
-
-def annual(fdi: pd.DataFrame, host: str, measure: str) -> pd.DataFrame:
-    """Annual rows of one host and measure, newest vintage per source, investor and year."""
-    if fdi.empty or "host" not in fdi:
-        return pd.DataFrame()
-    rows = fdi[(fdi["host"] == host) & (fdi["measure"] == measure) & (fdi["basis"] == "year")]
-    if rows.empty:
-        return pd.DataFrame()
-    rows = plain(rows).sort_values("vintage")
-    rows = rows.drop_duplicates(["source", "investor", "period_start"], keep="last")
-    return rows.assign(year=rows["period_start"].dt.year).sort_values("year")
-
-
-def pick_source(rows: pd.DataFrame, partner: str, wanted: str | None = None) -> str | None:
-    """The source to chart: the requested one if it has the measure, else the one that covers
-    the partner in the most years (ties: the latest year)."""
-    if rows.empty:
-        return None
-    available = set(rows["source"])
-    if wanted in available:
-        return wanted
-    scores = []
-    for source, g in rows.groupby("source"):
-        p = g[g["investor"] == partner]
-        scores.append((len(p), int(g["year"].max()), str(source)))
-    return max(scores)[2]
-
-
-def series(
-    data: CleanData, host: str, investor: str, measure: str, source: str | None = None
-) -> pd.DataFrame:
-    """One investor's annual series of one measure from one source (the default source if None)."""
-    rows = annual(frame(data, "fdi"), host, measure)
-    chosen = pick_source(rows, investor, source)
-    if chosen is None:
-        return pd.DataFrame()
-    return rows[(rows["source"] == chosen) & (rows["investor"] == investor)]
-
-
-def claims(data: CleanData, reporter: str, partner: str, measure: str) -> pd.DataFrame:
-    """Curated cumulative FDI figures (facts check rows) for this host x investor and measure."""
-    checks = frame(data, "facts_check")
-    if checks.empty or "topic" not in checks:
-        return pd.DataFrame()
-    hit = checks[
-        (checks["topic"] == "fdi")
-        & (checks["measure"] == f"{measure}_cumulative")
-        & (checks["reporter"] == reporter)
-        & (checks["partner"] == partner)
-    ]
-    return plain(hit)
-
-
-def cumulative_window(
-    data: CleanData,
-    host: str,
-    investor: str,
-    measure: str,
-    start: int | None,
-    end: int | None,
-    source: str | None = None,
-) -> pd.Series | None:
-    """The fdi_cumulative row for the window [start, end] clamped to the years with data."""
-    cum = frame(data, "fdi_cumulative")
-    if cum.empty or "host" not in cum:
-        return None
-    rows = plain(
-        cum[(cum["host"] == host) & (cum["investor"] == investor) & (cum["measure"] == measure)]
-    )
-    if rows.empty:
-        return None
-    chosen = source if source in set(rows["source"]) else None
-    if chosen is None:
-        # The source with the longest run of years for this investor.
-        span = rows.groupby("source")["end_year"].max() - rows.groupby("source")["start_year"].min()
-        chosen = str(span.idxmax())
-    rows = rows[rows["source"] == chosen]
-    first, last = int(rows["start_year"].min()), int(rows["end_year"].max())
-    lo = max(start if start is not None else DEFAULT_WINDOW_START, first)
-    hi = min(end if end is not None else last, last)
-    if lo > hi:
-        return None
-    hit = rows[(rows["start_year"] == lo) & (rows["end_year"] == hi)]
-    if hit.empty:
-        # The exact end year has no value (a gap): take the latest window end before it.
-        hit = rows[(rows["start_year"] == lo) & (rows["end_year"] <= hi)].sort_values("end_year")
-        if hit.empty:
-            return None
-    return hit.iloc[-1]
-
-
-# ---- figures ----------------------------------------------------------------------------------
 
 
 def _bar_or_line(
@@ -255,15 +97,16 @@ def _two_panels(fig: go.Figure, top: str, bottom: str, top_unit: str, bottom_uni
         )
 
 
-def over_time(data: CleanData, state: ViewState) -> go.Figure:
-    """The partner's and the World's series of the selected measure, one source, two panels."""
+def over_time(rows: pd.DataFrame, source: str | None, state: ViewState, ctx: Context) -> go.Figure:
+    """The partner's and the World's series of the selected measure, one source, two panels.
+
+    `rows`: the host's annual rows of the measure (every source); `source`: the one to chart.
+    """
     host, partner, measure = state.reporter, state.partner, state.measure
     title = (
         f"{MEASURE_LABEL[measure]} into {countries.label(host)} from "
         f"{countries.label(partner)} and from the World"
     )
-    rows = annual(frame(data, "fdi"), host, measure)
-    source = pick_source(rows, partner, state.source)
     if source is None:
         return empty_figure(
             f"No {MEASURE_LOWER[measure]} data for "
@@ -275,14 +118,14 @@ def over_time(data: CleanData, state: ViewState) -> go.Figure:
     w = rows[rows["investor"] == WORLD]
     if p.empty and w.empty:
         return empty_figure(
-            f"{source_label(source)} has no {MEASURE_LOWER[measure]} for "
+            f"{ctx.sources.label(source)} has no {MEASURE_LOWER[measure]} for "
             f"{countries.label(partner)} or the World into "
             f"{countries.label(host)}.",
             title,
         )
     currency = str(rows["currency"].iloc[0])
     years = f"{int(rows['year'].min())}–{int(rows['year'].max())}"
-    src = source_label(source)
+    src = ctx.sources.label(source)
     fig = go.Figure()
     p_unit = unit_for(p["value"], currency)
     w_unit = unit_for(w["value"], currency)
@@ -355,17 +198,18 @@ def over_time(data: CleanData, state: ViewState) -> go.Figure:
         fig,
         title=title,
         subtitle=subtitle,
-        source=sources_note(pd.concat([p, w])),
-        as_of=data.as_of,
+        source=sources_note(pd.concat([p, w]), ctx.sources),
+        as_of=ctx.as_of,
     )
 
 
-def top_investors(data: CleanData, state: ViewState) -> go.Figure:
-    """The largest investors (countries) in one year, the partner highlighted."""
+def top_investors(
+    rows: pd.DataFrame, source: str | None, state: ViewState, ctx: Context
+) -> go.Figure:
+    """The largest investors (countries) in one year, the partner highlighted (rows as in
+    `over_time`)."""
     host, partner, measure = state.reporter, state.partner, state.measure
-    rows = annual(frame(data, "fdi"), host, measure)
     title = f"Largest investors in {countries.label(host)}: {MEASURE_LOWER[measure]}"
-    source = pick_source(rows, partner, state.source)
     if source is None:
         return empty_figure(
             f"No {MEASURE_LOWER[measure]} by investor for "
@@ -383,7 +227,7 @@ def top_investors(data: CleanData, state: ViewState) -> go.Figure:
         top = pd.concat([top, ranked[ranked["investor"] == partner]])
     if top.empty:
         return empty_figure(
-            f"{source_label(source)} lists no investor countries for {year}.", title
+            f"{ctx.sources.label(source)} lists no investor countries for {year}.", title
         )
     currency = str(top["currency"].iloc[0])
     unit = unit_for(top["value"], currency)
@@ -391,7 +235,7 @@ def top_investors(data: CleanData, state: ViewState) -> go.Figure:
     labels = [countries.label(c) for c in top["investor"]]
     values = (top["value"] / unit.divisor).tolist()
     colours = [partner_colour(c) if c == partner else OTHER_COLOUR for c in top["investor"]]
-    src = source_label(source)
+    src = ctx.sources.label(source)
     fig = go.Figure(
         go.Bar(
             x=values,
@@ -412,14 +256,24 @@ def top_investors(data: CleanData, state: ViewState) -> go.Figure:
     eur = " (EUR, not converted)" if currency == "EUR" else ""
     fig.update_layout(xaxis_title=unit.text + eur, showlegend=False, margin=dict(l=150, r=60))
     subtitle = f"{unit.text}{eur}, {year}{note}; top {TOP_N} investor countries{world_text}"
-    return finish(fig, title=title, subtitle=subtitle, source=sources_note(top), as_of=data.as_of)
+    return finish(
+        fig, title=title, subtitle=subtitle, source=sources_note(top, ctx.sources), as_of=ctx.as_of
+    )
 
 
-def cumulative(data: CleanData, state: ViewState) -> go.Figure:
+def cumulative(
+    window: pd.Series | None,
+    flows: pd.DataFrame | None,
+    claim_rows: pd.DataFrame | None,
+    state: ViewState,
+    ctx: Context,
+) -> go.Figure:
     """Annual flows from the partner over a window and their running sum, with its label.
 
-    A curated claim for the same concept (e.g. the MFA's 'over USD 7.6 bn since 2005') is drawn
-    as a marked reference point, never as data.
+    `window`: the fdi_cumulative row of the window; `flows`: the partner's annual series of
+    its source. A curated claim for the same concept (`claim_rows`, e.g. the MFA's 'over USD
+    7.6 bn since 2005') is drawn as a marked reference point, never as data, and only beside
+    USD flows.
     """
     host, partner, measure = state.reporter, state.partner, state.measure
     title = (
@@ -432,7 +286,6 @@ def cumulative(data: CleanData, state: ViewState) -> go.Figure:
             "gross or net inflows for a cumulative total.",
             title,
         )
-    window = cumulative_window(data, host, partner, measure, state.start, state.end, state.source)
     if window is None:
         return empty_figure(
             f"No annual {MEASURE_LOWER[measure]} from "
@@ -442,13 +295,13 @@ def cumulative(data: CleanData, state: ViewState) -> go.Figure:
         )
     source, currency = str(window["source"]), str(window["currency"])
     lo, hi = int(window["start_year"]), int(window["end_year"])
-    flows = series(data, host, partner, measure, source)
+    assert flows is not None, "a window comes with its annual flows"
     flows = flows[(flows["year"] >= lo) & (flows["year"] <= hi)]
     running = flows["value"].cumsum()
-    claim_rows = claims(data, host, partner, measure) if currency == "USD" else pd.DataFrame()
+    claim_rows = claim_rows if claim_rows is not None and currency == "USD" else pd.DataFrame()
     peak = [*running.tolist(), *claim_rows.get("stated_value", pd.Series(dtype=float)).tolist()]
     unit = unit_for(peak, currency)
-    src = source_label(source)
+    src = ctx.sources.label(source)
     fig = go.Figure()
     fig.add_trace(
         go.Bar(
@@ -493,7 +346,9 @@ def cumulative(data: CleanData, state: ViewState) -> go.Figure:
     )
     subtitle = f"{window['label']}; {unit.text}{eur}; {MEASURE_NOTE[measure]}"
     rows = flows if len(flows) else pd.DataFrame({"source": [source], "vintage": [""]})
-    return finish(fig, title=title, subtitle=subtitle, source=sources_note(rows), as_of=data.as_of)
+    return finish(
+        fig, title=title, subtitle=subtitle, source=sources_note(rows, ctx.sources), as_of=ctx.as_of
+    )
 
 
 def _shade_gap(fig: go.Figure, last_year: int, claim_rows: pd.DataFrame) -> None:
@@ -567,15 +422,16 @@ def _add_claim(fig: go.Figure, claim: object, unit: Unit) -> None:
     )
 
 
-def gross_vs_net(data: CleanData, state: ViewState) -> go.Figure:
-    """Gross (e.g. UNCTAD, USD) and net (e.g. wiiw, EUR) inflows from the partner, side by side."""
+def gross_vs_net(
+    gross: pd.DataFrame, net: pd.DataFrame, state: ViewState, ctx: Context
+) -> go.Figure:
+    """Gross (e.g. UNCTAD, USD) and net (e.g. wiiw, EUR) inflows from the partner, side by side
+    (each the partner's annual series from its default source)."""
     host, partner = state.reporter, state.partner
     title = (
         f"Gross vs net FDI inflows into {countries.label(host)} from "
         f"{countries.label(partner)}: two concepts, two currencies"
     )
-    gross = series(data, host, partner, "gross_inflow")
-    net = series(data, host, partner, "net_inflow")
     if gross.empty and net.empty:
         return empty_figure(
             f"No gross or net inflows from {countries.label(partner)} into "
@@ -590,7 +446,7 @@ def gross_vs_net(data: CleanData, state: ViewState) -> go.Figure:
             continue
         currency = str(rows["currency"].iloc[0])
         unit = unit_for(rows["value"], currency)
-        src = source_label(str(rows["source"].iloc[0]))
+        src = ctx.sources.label(str(rows["source"].iloc[0]))
         colours = [partner_colour(partner) if v >= 0 else CLAIM_COLOUR for v in rows["value"]]
         fig.add_trace(
             go.Bar(
@@ -615,41 +471,33 @@ def gross_vs_net(data: CleanData, state: ViewState) -> go.Figure:
         fig,
         title=title,
         subtitle=subtitle,
-        source=sources_note(pd.concat([gross, net])),
-        as_of=data.as_of,
+        source=sources_note(pd.concat([gross, net]), ctx.sources),
+        as_of=ctx.as_of,
     )
 
 
-def world_quarterly(data: CleanData, state: ViewState) -> go.Figure:
-    """Net FDI inflow into the host from all investors, quarterly (e.g. NBK balance of payments)."""
+def world_quarterly(rows: pd.DataFrame | None, state: ViewState, ctx: Context) -> go.Figure:
+    """Net FDI inflow into the host from all investors, quarterly (e.g. NBK balance of payments).
+
+    `rows`: one source's quarterly rows, newest vintage per quarter; None: no FDI data loaded.
+    """
     host = state.reporter
     title = f"Net FDI inflow into {countries.label(host)} from all investors, quarterly"
-    fdi = frame(data, "fdi")
-    if fdi.empty or "host" not in fdi:
+    if rows is None:
         return empty_figure("No FDI data loaded.", title)
-    rows = fdi[
-        (fdi["host"] == host)
-        & (fdi["investor"] == WORLD)
-        & (fdi["measure"] == "net_inflow")
-        & (fdi["basis"] == "quarter")
-    ]
     if rows.empty:
         return empty_figure(
             f"No quarterly net FDI inflow for {countries.label(host)} in the bundled sources.",
             title,
         )
-    rows = (
-        plain(rows).sort_values("vintage").drop_duplicates(["source", "period_start"], keep="last")
-    )
-    source = pick_source(rows.assign(year=rows["period_start"].dt.year), WORLD, state.source)
-    rows = rows[rows["source"] == source].sort_values("period_start")
+    source = str(rows["source"].iloc[0])
     currency = str(rows["currency"].iloc[0])
     unit = unit_for(rows["value"], currency)
     labels = [
         periods.label("quarter", s, e)
         for s, e in zip(rows["period_start"], rows["period_end"], strict=True)
     ]
-    src = source_label(str(source))
+    src = ctx.sources.label(str(source))
     colours = ["#0072B2" if v >= 0 else CLAIM_COLOUR for v in rows["value"]]
     fig = go.Figure(
         go.Bar(
@@ -669,14 +517,6 @@ def world_quarterly(data: CleanData, state: ViewState) -> go.Figure:
         f"{unit.text}, net inflow in each quarter (BoP, directional principle; negative = "
         f"net disinvestment), all investor countries; {span}"
     )
-    return finish(fig, title=title, subtitle=subtitle, source=sources_note(rows), as_of=data.as_of)
-
-
-def figures(data: CleanData, state: ViewState) -> dict[str, go.Figure]:
-    return {
-        "over_time": over_time(data, state),
-        "top_investors": top_investors(data, state),
-        "cumulative": cumulative(data, state),
-        "gross_vs_net": gross_vs_net(data, state),
-        "world_quarterly": world_quarterly(data, state),
-    }
+    return finish(
+        fig, title=title, subtitle=subtitle, source=sources_note(rows, ctx.sources), as_of=ctx.as_of
+    )

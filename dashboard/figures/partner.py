@@ -4,6 +4,7 @@ Flows, growth, CAGR, rank and share come from one reporter-declared source (BNS 
 by default). The mirror view sets the reporter's own figures beside the partner's figures for
 the same trade; a gap is computed only between series in the same currency (EUR rows have no
 USD value: no cited exchange-rate table exists), and otherwise the panels say why not.
+Pure builders: the rows come from `dashboard.views`.
 """
 
 from __future__ import annotations
@@ -12,30 +13,25 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.data import CleanData
-from dashboard.figures.common import finish, fmt_amount, fmt_pct
-from dashboard.figures.overview import (
+from dashboard.figures.common import (
     FLOW_LABEL,
-    FLOW_WORD,
     TOP_WITH_LEGEND,
+    Context,
     bn,
+    finish,
+    fmt_amount,
+    fmt_pct,
     legend_on_top,
     name,
     no_data,
     place_notes,
     possessive,
-    registry_short,
-    select,
-    source_note,
-    trade_sources,
-    year_of,
 )
 from dashboard.state import ViewState
 from dashboard.theme import FLOW_COLOURS
 from etl import countries, periods
+from etl.labels import FLOW_WORD, FLOWS, OPPOSITE_FLOW
 
-FLOWS = ("turnover", "export", "import")
-OPPOSITE = {"export": "import", "import": "export"}
 REPORTER_COLOURS = ("#0072B2", "#56B4E9", "#332288")
 PARTNER_COLOURS = ("#D55E00", "#E69F00", "#CC79A7")
 NEGATIVE = "#D55E00"
@@ -51,51 +47,17 @@ def pair(state: ViewState) -> str:
     return f"{name(state.reporter)}–{name(state.partner)}"
 
 
-def partner_source(data: CleanData, state: ViewState) -> str | None:
-    """The chosen (or default) source if it has this pair, else the first one that does."""
-    options = trade_sources(data, state.reporter)
-    if state.source in options:
-        options = [state.source, *[o for o in options if o != state.source]]
-    for source in options:
-        rows = select(
-            "shares",
-            data,
-            source=source,
-            reporter=state.reporter,
-            partner=state.partner,
-            basis="year",
-        )
-        if not rows.empty:
-            return source
-    return None
+def flows(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) -> go.Figure:
+    """Turnover, exports and imports as lines, the balance as bars.
 
-
-def annual_flows(data: CleanData, source: str, reporter: str, partner: str) -> pd.DataFrame:
-    """year x flow values (base units) of one source, newest vintage per year; + currency."""
-    rows = select(
-        "trade_all",
-        data,
-        source=source,
-        reporter=reporter,
-        partner=partner,
-        basis="year",
-        commodity="TOTAL",
-    )
-    if rows.empty:
-        return pd.DataFrame()
-    rows = rows.sort_values("vintage").drop_duplicates(["flow", "period_start"], keep="last")
-    return rows.assign(year=year_of(rows))
-
-
-def flows(data: CleanData, state: ViewState, source: str) -> go.Figure:
-    """Turnover, exports and imports as lines, the balance as bars."""
+    `rows`: the pair's annual rows of one source, newest vintage per flow and year; + year.
+    """
     title = f"{pair(state)} trade"
-    rows = annual_flows(data, source, state.reporter, state.partner)
     if rows.empty:
-        return no_data(f"No annual {pair(state)} trade in {source_note(source)}", title)
+        return no_data(f"No annual {pair(state)} trade in {ctx.sources.note(source)}", title)
     currency = str(rows["currency"].iloc[0])
     wide = rows.pivot_table(index="year", columns="flow", values="value", observed=True)
-    short = registry_short(source)
+    short = ctx.sources.short(source)
     fig = go.Figure()
     if {"export", "import"} <= set(wide.columns):
         balance = (wide["export"] - wide["import"]).dropna()
@@ -135,8 +97,10 @@ def flows(data: CleanData, state: ViewState, source: str) -> go.Figure:
         title=f"{title}, {years.min()}–{years.max()}",
         subtitle=f"{currency} bn, current prices, calendar years, as declared by "
         f"{name(state.reporter)} · bars: balance (exports − imports)",
-        source=source_note(source, "turnover = exports + imports (derived)" if derived else ""),
-        as_of=data.as_of,
+        source=ctx.sources.note(
+            source, "turnover = exports + imports (derived)" if derived else ""
+        ),
+        as_of=ctx.as_of,
         height=480,
     )
     _legend_and_footnote(fig)
@@ -148,25 +112,15 @@ def _legend_and_footnote(fig: go.Figure, below: int = 32) -> None:
     place_notes(fig, below, top=TOP_WITH_LEGEND)
 
 
-def growth(data: CleanData, state: ViewState, source: str) -> go.Figure:
-    """Year-on-year change of the selected flow, as bars coloured by sign."""
+def growth(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) -> go.Figure:
+    """Year-on-year change of the selected flow, as bars coloured by sign (rows by year)."""
     title = f"{pair(state)} {FLOW_WORD[state.flow]}: change on the previous year"
-    rows = select(
-        "growth",
-        data,
-        source=source,
-        reporter=state.reporter,
-        partner=state.partner,
-        flow=state.flow,
-        basis="year",
-    ).dropna(subset=["yoy_growth"])
     if rows.empty:
         return no_data(
             f"Fewer than two consecutive years of {pair(state)} "
-            f"{FLOW_WORD[state.flow]} in {source_note(source)}",
+            f"{FLOW_WORD[state.flow]} in {ctx.sources.note(source)}",
             title,
         )
-    rows = rows.assign(year=year_of(rows)).sort_values("year")
     currency = str(rows["currency"].iloc[0])
     pct = (rows["yoy_growth"] * 100).round(2)
     fig = go.Figure(
@@ -187,7 +141,7 @@ def growth(data: CleanData, state: ViewState, source: str) -> go.Figure:
                 )
             ),
             hovertemplate="<b>%{customdata[0]}</b>: %{y:+.1f}%<br>%{customdata[1]} vs "
-            f"%{{customdata[2]}} · {registry_short(source)}<extra></extra>",
+            f"%{{customdata[2]}} · {ctx.sources.short(source)}<extra></extra>",
         )
     )
     fig.update_yaxes(title="% change", ticksuffix="%", zeroline=True, zerolinecolor="#999")
@@ -197,8 +151,8 @@ def growth(data: CleanData, state: ViewState, source: str) -> go.Figure:
         title=title,
         subtitle=f"{FLOW_LABEL[state.flow]}, % change on the same period a year earlier, "
         f"calendar years, {currency} values",
-        source=source_note(source),
-        as_of=data.as_of,
+        source=ctx.sources.note(source),
+        as_of=ctx.as_of,
         height=400,
     )
     fig.update_layout(showlegend=False)
@@ -206,26 +160,18 @@ def growth(data: CleanData, state: ViewState, source: str) -> go.Figure:
     return fig
 
 
-def ytd(data: CleanData, state: ViewState) -> go.Figure:
-    """Jan–X of the latest year with monthly or Jan–X data vs the same months a year earlier."""
+def ytd(rows: pd.DataFrame, world_monthly: bool, state: ViewState, ctx: Context) -> go.Figure:
+    """Jan–X of the latest year with monthly or Jan–X data vs the same months a year earlier.
+
+    `rows`: the pair's Jan–X growth rows; `world_monthly`: the reporter has Jan–X totals with
+    the world (the message then points there).
+    """
     title = f"{pair(state)}: year to date vs a year earlier"
-    g = data.growth
-    rows = (
-        g[
-            (g["reporter"] == state.reporter)
-            & (g["partner"] == state.partner)
-            & (g["basis"] == "ytd")
-            & g["flow"].isin(FLOWS)
-        ]
-        if not g.empty
-        else g
-    )
     if rows.empty:
-        monthly = _world_monthly_sources(data, state.reporter)
         hint = (
             f" Monthly totals exist for {name(state.reporter)}'s trade with all partners "
             "combined: choose the partner World."
-            if monthly
+            if world_monthly
             else ""
         )
         return no_data(
@@ -265,7 +211,7 @@ def ytd(data: CleanData, state: ViewState) -> go.Figure:
             textposition="outside",
             cliponaxis=False,
             hovertemplate=f"<b>%{{x}}</b>, {previous}: {currency} %{{y:,.2f}} bn"
-            f" · {registry_short(source)}<extra></extra>",
+            f" · {ctx.sources.short(source)}<extra></extra>",
         )
     )
     growth_text = [change(values[f][0] / values[f][1] - 1) if values[f][1] else "" for f in flows_]
@@ -282,7 +228,7 @@ def ytd(data: CleanData, state: ViewState) -> go.Figure:
             textposition="outside",
             cliponaxis=False,
             hovertemplate=f"<b>%{{x}}</b>, {current}: {currency} %{{y:,.2f}} bn"
-            f" · {registry_short(source)}<extra></extra>",
+            f" · {ctx.sources.short(source)}<extra></extra>",
         )
     )
     fig.update_layout(barmode="group")
@@ -292,54 +238,34 @@ def ytd(data: CleanData, state: ViewState) -> go.Figure:
         title=f"{pair(state)}: {current} vs {previous}",
         subtitle=f"{currency} bn, current prices; cumulative from January; labels: value "
         "(change on the same months a year earlier)",
-        source=source_note(source, derived),
-        as_of=data.as_of,
+        source=ctx.sources.note(source, derived),
+        as_of=ctx.as_of,
         height=420,
     )
     _legend_and_footnote(fig)
     return fig
 
 
-def _world_monthly_sources(data: CleanData, reporter: str) -> list[str]:
-    g = data.growth
-    if g.empty:
-        return []
-    rows = g[(g["reporter"] == reporter) & (g["partner"] == "WLD") & (g["basis"] == "ytd")]
-    return sorted(set(rows["source"].astype(str)))
+def cagr(
+    c: pd.DataFrame | None,
+    span: tuple[int, int] | None,
+    state: ViewState,
+    source: str,
+    ctx: Context,
+) -> go.Figure:
+    """Compound annual growth of turnover, exports and imports over the chosen window.
 
-
-def window(data: CleanData, state: ViewState, source: str) -> tuple[int, int] | None:
-    """The CAGR window: the state's start/end where the series has them, else first..last."""
-    rows = annual_flows(data, source, state.reporter, state.partner)
-    years = sorted(rows["year"].unique()) if not rows.empty else []
-    if len(years) < 2:
-        return None
-    start = state.start if state.start in years else years[0]
-    end = state.end if state.end in years else years[-1]
-    return int(start), int(end)
-
-
-def cagr(data: CleanData, state: ViewState, source: str) -> go.Figure:
-    """Compound annual growth of turnover, exports and imports over the chosen window."""
-    span = window(data, state, source)
+    `span`: the window (None when the pair has fewer than two years); `c`: the CAGR rows of
+    that window indexed by flow.
+    """
     title = f"{pair(state)}: compound annual growth"
     if span is None:
         return no_data(
-            f"Fewer than two years of {pair(state)} trade in {source_note(source)}", title
+            f"Fewer than two years of {pair(state)} trade in {ctx.sources.note(source)}", title
         )
     start, end = span
-    if start >= end:
+    if start >= end or c is None:
         return no_data(f"Choose a start year before the end year (now {start}–{end}).", title)
-    c = select(
-        "cagr",
-        data,
-        source=source,
-        reporter=state.reporter,
-        partner=state.partner,
-        start_year=start,
-        end_year=end,
-    )
-    c = c[c["flow"].isin(FLOWS)].set_index("flow")
     flows_ = [f for f in FLOWS if f in c.index]
     if not flows_:
         return no_data(
@@ -370,7 +296,7 @@ def cagr(data: CleanData, state: ViewState, source: str) -> go.Figure:
             hovertemplate=(
                 f"<b>%{{y}}</b>: %{{x:+.2f}}% a year, {start}–{end}<br>"
                 f"%{{customdata[0]}} in {start} → %{{customdata[1]}} in {end}"
-                f" · {registry_short(source)}<extra></extra>"
+                f" · {ctx.sources.short(source)}<extra></extra>"
             ),
             name=f"CAGR {start}–{end}",
         )
@@ -392,8 +318,8 @@ def cagr(data: CleanData, state: ViewState, source: str) -> go.Figure:
         title=f"{title}, {start}–{end}",
         subtitle=f"(value {end} / value {start})^(1/{end - start}) − 1, {currency} values, "
         "calendar years · choose the window above",
-        source=source_note(source),
-        as_of=data.as_of,
+        source=ctx.sources.note(source),
+        as_of=ctx.as_of,
         height=340,
     )
     fig.update_layout(showlegend=False, margin=dict(r=120))
@@ -401,30 +327,21 @@ def cagr(data: CleanData, state: ViewState, source: str) -> go.Figure:
     return fig
 
 
-def rank_share(data: CleanData, state: ViewState, source: str) -> go.Figure:
+def rank_share(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) -> go.Figure:
     """Partner's share of the reporter's total (top) and its rank among countries (bottom)."""
     title = f"{name(state.partner)} in {possessive(state.reporter)} {FLOW_WORD[state.flow]}"
-    rows = select(
-        "shares",
-        data,
-        source=source,
-        reporter=state.reporter,
-        partner=state.partner,
-        flow=state.flow,
-        basis="year",
-    )
     if rows.empty or state.partner == "WLD":
         return no_data(
             f"No share or rank for {name(state.partner)}: "
             + (
                 "World is the total itself."
                 if state.partner == "WLD"
-                else f"no rows in {source_note(source)}."
+                else f"no rows in {ctx.sources.note(source)}."
             ),
             title,
         )
-    rows = rows.assign(year=year_of(rows)).sort_values("year")
-    short = registry_short(source)
+    rows = rows.assign(year=rows["period_start"].dt.year).sort_values("year")
+    short = ctx.sources.short(source)
     fig = make_subplots(
         rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.6, 0.4]
     )
@@ -475,8 +392,8 @@ def rank_share(data: CleanData, state: ViewState, source: str) -> go.Figure:
         title=f"{title}: share and rank",
         subtitle=f"{FLOW_LABEL[state.flow]}: % of the total with the world (same source) and "
         f"{kind}, calendar years",
-        source=source_note(source),
-        as_of=data.as_of,
+        source=ctx.sources.note(source),
+        as_of=ctx.as_of,
         height=460,
     )
     fig.update_layout(showlegend=False)
@@ -487,64 +404,10 @@ def rank_share(data: CleanData, state: ViewState, source: str) -> go.Figure:
 # ---- mirror view ------------------------------------------------------------------------------
 
 
-def _annual_of_source(rows: pd.DataFrame) -> tuple[pd.Series, str]:
-    """Annual values of one source's rows: year rows, else Jan–Dec sums of months."""
-    year_rows = rows[rows["basis"] == "year"]
-    how = ""
-    if year_rows.empty:
-        # Eurostat publishes months only; the ETL's Jan–Dec cumulative is the annual sum.
-        year_rows = rows[(rows["basis"] == "ytd") & (rows["period_end"].dt.month == 12)]
-        how = "sum of 12 monthly values"
-    if year_rows.empty:
-        return pd.Series(dtype=float), how
-    year_rows = year_rows.sort_values("vintage").drop_duplicates("period_start", keep="last")
-    series = year_rows.set_index(year_of(year_rows))["value"].sort_index()
-    series.index = series.index.astype(int)
-    return series, how
-
-
-def mirror_series(data: CleanData, reporter: str, partner: str, flow: str) -> list[dict]:
-    """Every annual series of `reporter`'s `flow` with `partner`, from either side.
-
-    side 'reporter': the reporter declares its flow; side 'partner': the partner declares the
-    opposite flow (its imports from the reporter are the reporter's exports to it).
-    """
-    t = data.trade_all
-    t = t[
-        t["reporter"].isin([reporter, partner])
-        & t["partner"].isin([reporter, partner])
-        & (t["commodity"] == "TOTAL")
-    ]
-    out = []
-    for side, rep, par, fl in (
-        ("reporter", reporter, partner, flow),
-        ("partner", partner, reporter, OPPOSITE[flow]),
-    ):
-        rows = t[(t["reporter"] == rep) & (t["partner"] == par) & (t["flow"] == fl)]
-        for source in sorted(set(rows["source"].astype(str))):
-            part = rows[rows["source"] == source]
-            series, how = _annual_of_source(part)
-            if series.empty:
-                continue
-            out.append(
-                dict(
-                    side=side,
-                    declarer=rep,
-                    source=source,
-                    flow=fl,
-                    how=how,
-                    currency=str(part["currency"].iloc[0]),
-                    values=series,
-                )
-            )
-    return out
-
-
-def _series_name(s: dict) -> str:
+def _series_name(s: dict, ctx: Context) -> str:
     how = f", {s['how']}" if s["how"] else ""
-    return (
-        f"{possessive(s['declarer'])} {FLOW_WORD[s['flow']]} ({registry_short(s['source'])}{how})"
-    )
+    short = ctx.sources.short(s["source"])
+    return f"{possessive(s['declarer'])} {FLOW_WORD[s['flow']]} ({short}{how})"
 
 
 def mirror_gaps(series: list[dict]) -> list[dict]:
@@ -565,13 +428,16 @@ def mirror_gaps(series: list[dict]) -> list[dict]:
     return gaps
 
 
-def mirror(data: CleanData, state: ViewState, flow: str) -> go.Figure:
-    """Reporter-declared vs partner-declared figures for one direction, with same-currency gaps."""
+def mirror(series: list[dict], state: ViewState, flow: str, ctx: Context) -> go.Figure:
+    """Reporter-declared vs partner-declared figures for one direction, with same-currency gaps.
+
+    `series`: every annual series of this trade from either side (`query.mirror_series`).
+    """
     word = "exports to" if flow == "export" else "imports from"
     title = f"Mirror view: {possessive(state.reporter)} {word} {name(state.partner)}"
     if state.partner == state.reporter or countries.is_aggregate(state.partner):
         return no_data("Mirror figures need a partner country (not a group or World).", title)
-    series = mirror_series(data, state.reporter, state.partner, flow)
+    series = [dict(s) for s in series]  # trimmed below; the caller's list stays as it was
     mine = [s for s in series if s["side"] == "reporter"]
     theirs = [s for s in series if s["side"] == "partner"]
     if not mine or not theirs:
@@ -617,18 +483,19 @@ def mirror(data: CleanData, state: ViewState, flow: str) -> go.Figure:
         if col == 2 and s["currency"] != others[0]:
             continue
         values = s["values"]
+        label = _series_name(s, ctx)
         fig.add_trace(
             go.Scatter(
                 x=values.index.tolist(),
                 y=bn(values).round(4).tolist(),
-                name=_series_name(s),
+                name=label,
                 mode="lines+markers",
                 line=dict(
                     color=next(colours[s["side"]], "#444"),
                     width=2,
                     dash="solid" if s["side"] == "reporter" else "dash",
                 ),
-                hovertemplate=f"<b>{_series_name(s)}</b> %{{x}}: {s['currency']} %{{y:,.2f}} bn"
+                hovertemplate=f"<b>{label}</b> %{{x}}: {s['currency']} %{{y:,.2f}} bn"
                 "<extra></extra>",
             ),
             row=1,
@@ -637,9 +504,9 @@ def mirror(data: CleanData, state: ViewState, flow: str) -> go.Figure:
     for g in gaps:
         gap = g["gap"]
         label = (
-            f"{name(g['partner']['declarer'])} ({registry_short(g['partner']['source'])})"
+            f"{name(g['partner']['declarer'])} ({ctx.sources.short(g['partner']['source'])})"
             f" vs {name(g['reporter']['declarer'])} "
-            f"({registry_short(g['reporter']['source'])})"
+            f"({ctx.sources.short(g['reporter']['source'])})"
         )
         fig.add_trace(
             go.Bar(
@@ -681,17 +548,17 @@ def mirror(data: CleanData, state: ViewState, flow: str) -> go.Figure:
         )
     fig.update_yaxes(ticksuffix="%", zeroline=True, zerolinecolor="#999", row=2, col=1)
     fig.update_yaxes(rangemode="tozero", row=1)
-    sources = sorted({registry_short(s["source"]) for s in series})
+    sources = sorted({ctx.sources.short(s["source"]) for s in series})
     finish(
         fig,
         title=title,
         subtitle=(
             f"solid: declared by {name(state.reporter)}; dashed: declared by "
-            f"{name(state.partner)} (its {FLOW_WORD[OPPOSITE[flow]]}); calendar years "
+            f"{name(state.partner)} (its {FLOW_WORD[OPPOSITE_FLOW[flow]]}); calendar years "
             "· imports are valued CIF, exports FOB"
         ),
         source="; ".join(sources),
-        as_of=data.as_of,
+        as_of=ctx.as_of,
         height=640,
     )
     fig.update_layout(
@@ -703,22 +570,3 @@ def mirror(data: CleanData, state: ViewState, flow: str) -> go.Figure:
     # Room for the legend under the footnote (two rows of series names) and for panel titles.
     fig.update_layout(margin=dict(b=120))
     return fig
-
-
-def figures(data: CleanData, state: ViewState) -> dict[str, go.Figure]:
-    if state.partner == state.reporter:
-        msg = "Choose a partner other than the reporter."
-        return {"flows": no_data(msg, pair(state))}
-    source = partner_source(data, state)
-    if source is None:
-        msg = f"No {pair(state)} trade in the bundled sources."
-        return {"flows": no_data(msg, f"{pair(state)} trade")}
-    return {
-        "flows": flows(data, state, source),
-        "growth": growth(data, state, source),
-        "ytd": ytd(data, state),
-        "cagr": cagr(data, state, source),
-        "rank_share": rank_share(data, state, source),
-        "mirror_exports": mirror(data, state, "export"),
-        "mirror_imports": mirror(data, state, "import"),
-    }

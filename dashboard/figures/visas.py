@@ -8,105 +8,33 @@ state.reporter (e.g. Kazakhstan). Two kinds of source, never mixed in one series
   Jan–X sums of monthly reports are approximations (the publisher warns against summing them).
 Row grain of `data.visa_summary`: source x issuer x consulate country or nationality x category x
 period, with applied / issued / not_issued counts, issuance rate and y/y growth of issued.
+Pure builders: the rows come from `dashboard.views`.
 """
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.data import CleanData
-from dashboard.figures.common import empty_figure, finish, fmt_count, fmt_pct
-from dashboard.figures.fdi import frame, plain, source_label
+from dashboard.figures.common import (
+    Context,
+    empty_figure,
+    finish,
+    fmt_count,
+    fmt_pct,
+    possessive_name,
+)
 from dashboard.state import ViewState
 from dashboard.theme import OTHER_COLOUR, partner_colour
 from etl import countries, periods
+from etl.labels import VISA_MEASURE_WORD
 
-SCHENGEN_CATEGORY = "uniform"  # uniform (C) short-stay visas; ATVs and LTVs are other categories
 MEASURE_COLOURS = {"applied": "#56B4E9", "issued": "#0072B2", "not_issued": "#D55E00"}
-MEASURE_TEXT = {"applied": "applied for", "issued": "issued", "not_issued": "not issued"}
+MEASURE_TEXT = VISA_MEASURE_WORD
 TRACE_NAME = {"applied": "Applications", "issued": "Visas issued", "not_issued": "Not issued"}
 BY_PLACE = "by place of application (consulate location, not applicants' nationality)"
 SUM_OF_MONTHS = "sum of monthly reports"
-US = "USA"
-
-
-def _summary(data: CleanData) -> pd.DataFrame:
-    s = frame(data, "visa_summary")
-    return s if not s.empty and "issuer" in s else pd.DataFrame()
-
-
-def schengen_annual(data: CleanData, issuer: str | None, country: str) -> pd.DataFrame:
-    """Annual counts at consulates located in `country` (all issuers when issuer is None).
-
-    One category: uniform visas when published, else the category with the most visas issued.
-    """
-    s = _summary(data)
-    if s.empty:
-        return s
-    rows = s[(s["consulate_country"] == country) & (s["basis"] == "year")]
-    if issuer is not None:
-        rows = rows[rows["issuer"] == issuer]
-    if rows.empty:
-        return pd.DataFrame()
-    rows = plain(rows)
-    cats = set(rows["visa_category"])
-    if SCHENGEN_CATEGORY in cats:
-        category = SCHENGEN_CATEGORY
-    else:
-        category = str(rows.groupby("visa_category")["issued"].sum().idxmax())
-    rows = rows[rows["visa_category"] == category]
-    return rows.assign(year=rows["period_start"].dt.year).sort_values("year")
-
-
-def nationality_monthly(data: CleanData, issuer: str, nationality: str) -> pd.DataFrame:
-    """Visas issued per month to `nationality`, summed over visa classes; columns period_start,
-    issued, source."""
-    s = _summary(data)
-    if s.empty:
-        return s
-    rows = s[(s["issuer"] == issuer) & (s["nationality"] == nationality) & (s["basis"] == "month")]
-    if rows.empty:
-        return pd.DataFrame()
-    rows = plain(rows)
-    out = rows.groupby(["source", "period_start"], as_index=False)["issued"].sum()
-    return out.sort_values("period_start")
-
-
-def ytd_comparison(monthly: pd.DataFrame) -> dict | None:
-    """Jan–X of the latest year vs Jan–X a year earlier, X = the latest month with every month
-    Jan..X present in both years."""
-    if monthly.empty:
-        return None
-    m = monthly.assign(year=monthly["period_start"].dt.year, month=monthly["period_start"].dt.month)
-    latest = int(m["year"].max())
-    now = m[m["year"] == latest].set_index("month")["issued"]
-    before = m[m["year"] == latest - 1].set_index("month")["issued"]
-    last = 0
-    for month in range(1, 13):
-        if month in now.index and month in before.index:
-            last = month
-        else:
-            break
-    if last == 0:
-        return None
-    value = float(now.loc[1:last].sum())
-    previous = float(before.loc[1:last].sum())
-    start, end = periods.ytd_period(latest, last)
-    return {
-        "year": latest,
-        "last_month": last,
-        "value": value,
-        "previous": previous,
-        "growth": (value - previous) / previous if previous else math.nan,
-        "label": periods.label("ytd", start, end),
-        "previous_label": periods.label(
-            "ytd", start.replace(year=latest - 1), end - pd.DateOffset(years=1)
-        ),
-        "source": str(monthly["source"].iloc[0]),
-    }
+US = "USA"  # issuer of the NIV reports: its fixed colour
 
 
 def _years(rows: pd.DataFrame) -> str:
@@ -118,22 +46,17 @@ def _names(state: ViewState) -> tuple[str, str]:
     return countries.label(state.partner), countries.label(state.reporter)
 
 
-def _possessive(name: str) -> str:
-    return f"{name}'" if name.endswith("s") else f"{name}'s"
-
-
-def consulates_trend(data: CleanData, state: ViewState) -> go.Figure:
+def consulates_trend(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figure:
     """Applied / issued / not issued per year at the issuer's consulates in the country."""
     issuer, country = _names(state)
-    title = f"Schengen visas at {_possessive(issuer)} consulates in {country}"
-    rows = schengen_annual(data, state.partner, state.reporter)
+    title = f"Schengen visas at {possessive_name(issuer)} consulates in {country}"
     if rows.empty:
         return empty_figure(
-            f"No Schengen visa statistics for {_possessive(issuer)} consulates "
+            f"No Schengen visa statistics for {possessive_name(issuer)} consulates "
             f"in {country} (issuer = {issuer}, consulate country = {country}).",
             title,
         )
-    src = source_label(str(rows["source"].iloc[0]))
+    src = ctx.sources.label(str(rows["source"].iloc[0]))
     fig = go.Figure()
     for measure in ("applied", "issued", "not_issued"):
         if rows[measure].isna().all():
@@ -162,21 +85,20 @@ def consulates_trend(data: CleanData, state: ViewState) -> go.Figure:
         legend=dict(orientation="h", y=1.0, x=0.01, xanchor="left", yanchor="top"),
     )
     subtitle = f"Uniform (C) short-stay visas, {BY_PLACE}; issued ≠ applied; {_years(rows)}"
-    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=data.as_of)
+    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=ctx.as_of)
 
 
-def issuance_rate(data: CleanData, state: ViewState) -> go.Figure:
+def issuance_rate(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figure:
     issuer, country = _names(state)
-    title = f"Share of applications granted at {_possessive(issuer)} consulates in {country}"
-    rows = schengen_annual(data, state.partner, state.reporter)
+    title = f"Share of applications granted at {possessive_name(issuer)} consulates in {country}"
     if not rows.empty:
         rows = rows.dropna(subset=["issuance_rate"])
     if rows.empty:
         return empty_figure(
-            f"No applications and decisions for {_possessive(issuer)} consulates in {country}.",
+            f"No applications and decisions for {possessive_name(issuer)} consulates in {country}.",
             title,
         )
-    src = source_label(str(rows["source"].iloc[0]))
+    src = ctx.sources.label(str(rows["source"].iloc[0]))
     fig = go.Figure(
         go.Scatter(
             x=rows["year"],
@@ -199,22 +121,21 @@ def issuance_rate(data: CleanData, state: ViewState) -> go.Figure:
         showlegend=False,
     )
     subtitle = f"Uniform visas issued ÷ uniform visa applications, %, {BY_PLACE}; {_years(rows)}"
-    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=data.as_of)
+    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=ctx.as_of)
 
 
-def issued_growth(data: CleanData, state: ViewState) -> go.Figure:
+def issued_growth(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figure:
     issuer, country = _names(state)
-    title = f"Change in visas issued by {_possessive(issuer)} consulates in {country}"
-    rows = schengen_annual(data, state.partner, state.reporter)
+    title = f"Change in visas issued by {possessive_name(issuer)} consulates in {country}"
     if not rows.empty:
         rows = rows.dropna(subset=["issued_yoy_growth"])
     if rows.empty:
         return empty_figure(
             f"Fewer than two consecutive years of visas issued by "
-            f"{_possessive(issuer)} consulates in {country}.",
+            f"{possessive_name(issuer)} consulates in {country}.",
             title,
         )
-    src = source_label(str(rows["source"].iloc[0]))
+    src = ctx.sources.label(str(rows["source"].iloc[0]))
     growth = rows["issued_yoy_growth"]
     fig = go.Figure(
         go.Bar(
@@ -247,15 +168,14 @@ def issued_growth(data: CleanData, state: ViewState) -> go.Figure:
     subtitle = (
         f"Uniform visas issued, % change on the previous calendar year, {BY_PLACE}; {_years(rows)}"
     )
-    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=data.as_of)
+    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=ctx.as_of)
 
 
-def issuers_compared(data: CleanData, state: ViewState) -> go.Figure:
+def issuers_compared(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figure:
     """Every Schengen state's consulates in the country, one year, the partner highlighted."""
     country = countries.label(state.reporter)
     measure = state.visa_measure
     title = f"Schengen visas {MEASURE_TEXT[measure]} at each state's consulates in {country}"
-    rows = schengen_annual(data, None, state.reporter)
     if rows.empty:
         return empty_figure(f"No Schengen visa statistics for consulates in {country}.", title)
     year = state.year if state.year in set(rows["year"]) else int(rows["year"].max())
@@ -264,7 +184,7 @@ def issuers_compared(data: CleanData, state: ViewState) -> go.Figure:
     in_year = in_year[in_year[measure] > 0].sort_values(measure)
     if in_year.empty:
         return empty_figure(f"No visas {MEASURE_TEXT[measure]} in {country} in {year}.", title)
-    src = source_label(str(in_year["source"].iloc[0]))
+    src = ctx.sources.label(str(in_year["source"].iloc[0]))
     labels = [countries.label(c) for c in in_year["issuer"]]
     colours = [partner_colour(c) if c == state.partner else OTHER_COLOUR for c in in_year["issuer"]]
     fig = go.Figure(
@@ -293,16 +213,15 @@ def issuers_compared(data: CleanData, state: ViewState) -> go.Figure:
         f"all states: {fmt_count(total)}"
     )
     height = max(520, 22 * len(in_year) + 220)
-    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=data.as_of, height=height)
+    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=ctx.as_of, height=height)
 
 
-def us_monthly(data: CleanData, state: ViewState) -> go.Figure:
+def us_monthly(monthly: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figure:
     nationals = countries.label(state.reporter)
     title = f"US nonimmigrant visas issued to nationals of {nationals}, monthly"
-    monthly = nationality_monthly(data, US, state.reporter)
     if monthly.empty:
         return empty_figure(f"No US visa issuance data for nationals of {nationals}.", title)
-    src = source_label(str(monthly["source"].iloc[0]))
+    src = ctx.sources.label(str(monthly["source"].iloc[0]))
     labels = [periods.label("month", s, s) for s in monthly["period_start"]]
     fig = go.Figure(
         go.Bar(
@@ -326,20 +245,22 @@ def us_monthly(data: CleanData, state: ViewState) -> go.Figure:
         f"Number issued in each month, all nonimmigrant classes, by nationality "
         f"(issuer: United States; not applications); {span}"
     )
-    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=data.as_of)
+    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=ctx.as_of)
 
 
-def us_ytd(data: CleanData, state: ViewState) -> go.Figure:
-    """Cumulative Jan–X per year, the latest year against the same months a year earlier."""
+def us_ytd(monthly: pd.DataFrame, cmp: dict | None, state: ViewState, ctx: Context) -> go.Figure:
+    """Cumulative Jan–X per year, the latest year against the same months a year earlier.
+
+    `monthly`: visas issued per month (`query.nationality_monthly`); `cmp`: its Jan–X
+    comparison (`query.ytd_comparison`), None when there is none.
+    """
     nationals = countries.label(state.reporter)
     title = f"US visas issued to nationals of {nationals}: year to date vs a year earlier"
-    monthly = nationality_monthly(data, US, state.reporter)
-    cmp = ytd_comparison(monthly)
     if cmp is None:
         return empty_figure(
             f"Fewer than two years of monthly US visa data for nationals of {nationals}.", title
         )
-    src = source_label(cmp["source"])
+    src = ctx.sources.label(cmp["source"])
     m = monthly.assign(year=monthly["period_start"].dt.year, month=monthly["period_start"].dt.month)
     fig = go.Figure()
     for year, dash_style in ((cmp["year"] - 1, "dot"), (cmp["year"], "solid")):
@@ -386,15 +307,4 @@ def us_ytd(data: CleanData, state: ViewState) -> go.Figure:
         f"Jan–month totals as the {SUM_OF_MONTHS} (the publisher warns monthly reports "
         f"do not add up exactly to annual totals); issued, by nationality"
     )
-    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=data.as_of)
-
-
-def figures(data: CleanData, state: ViewState) -> dict[str, go.Figure]:
-    return {
-        "consulates_trend": consulates_trend(data, state),
-        "issuance_rate": issuance_rate(data, state),
-        "issued_growth": issued_growth(data, state),
-        "issuers_compared": issuers_compared(data, state),
-        "us_monthly": us_monthly(data, state),
-        "us_ytd": us_ytd(data, state),
-    }
+    return finish(fig, title=title, subtitle=subtitle, source=src, as_of=ctx.as_of)

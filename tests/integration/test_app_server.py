@@ -20,7 +20,7 @@ import pytest
 from dashboard import ids
 from dashboard.app import create_app, server
 from dashboard.ids import Control
-from dashboard.pages.options import CONTROLS
+from dashboard.pages import PAGES
 
 pytestmark = pytest.mark.shared_data
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +72,7 @@ def id_str(component_id: dict) -> str:
 
 
 def change_control(client, page: str, values: dict, changed: Control, carried: dict) -> dict:
-    controls = CONTROLS[page]
+    controls = PAGES[page].controls
     outputs = [
         {"id": ids.charts(page), "property": "children"},
         {"id": ids.url(page), "property": "search"},
@@ -278,11 +278,11 @@ def _matches(pattern: dict, concrete: object) -> bool:
 
 def test_every_callback_id_exists_in_its_page_layout(client, clean_dir: Path) -> None:
     """suppress_callback_exceptions hides typos in ids from Dash; this test does not."""
+    from dashboard import layout as shell
     from dashboard.data import Store
-    from dashboard.pages import shell
 
     data = Store(clean_dir).get()
-    layouts = {page: _layout_ids(shell.page_content(page, data, {})) for page in shell.PAGES}
+    layouts = {page: _layout_ids(shell.page_content(page, data, {})) for page in PAGES}
     used: list[str] = []
     for key, spec in client.app_ref.callback_map.items():
         used += [part.rsplit(".", 1)[0] for part in key.strip(".").split("...")]

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from dashboard import export
-from dashboard.state import PAGES, ViewState
+from dashboard.pages import PAGES
+from dashboard.state import ViewState
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDTH, HEIGHT, SCALE = 1200, 700, 2
@@ -149,7 +150,7 @@ def pack(clean_dir: Path, browser: str, tmp_path_factory) -> tuple[Path, str]:
 def expected(clean_dir: Path) -> dict[str, object]:
     """file name -> the figure the app shows for it (same function, same state)."""
     from dashboard.data import load
-    from dashboard.views import page_figures
+    from dashboard.pages import page_figures
 
     data = load(clean_dir)
     state = ViewState(reporter="KAZ", partner="ITA")

@@ -25,8 +25,7 @@ import pytest
 from dashboard import ids
 from dashboard.app import STORE_KEY, create_app, server
 from dashboard.ids import Control
-from dashboard.pages.options import CONTROLS
-from dashboard.pages.shell import PAGES
+from dashboard.pages import PAGES
 from dashboard.theme import graph_config, safe_filename
 
 pytestmark = pytest.mark.shared_data
@@ -289,7 +288,7 @@ def test_every_page_callback_survives_wrong_types(app, client, page: str) -> Non
         "start": "<svg onload=alert(2)>",
         "end": 99999,
     }
-    changed = "partner" if Control.PARTNER in CONTROLS[page] else "year"
+    changed = "partner" if Control.PARTNER in PAGES[page].controls else "year"
     body = answer(client.post(CALLBACK, json=page_body(app, page, values, changed)))
     view = body["response"][id_str(ids.view(page))]["data"]
     assert_default_view_with_notice(body, "alert(2)", view)

@@ -11,14 +11,16 @@ import re
 import pandas as pd
 import pytest
 
+from dashboard import briefing, views
 from dashboard.data import CleanData
-from dashboard.figures import briefing
+from dashboard.pages import PAGES
 from dashboard.state import ViewState
 from etl import facts, metrics, paths, periods
-from tests.unit.test_figures_fdi import sample_fdi
+from tests.unit.test_figures_fdi import sample_fdi, source_metadata
 from tests.unit.test_figures_visas import schengen_rows
 
 BNS = "bns-kz-trade-by-country"
+HEADINGS = {key: page.heading for key, page in PAGES.items()}
 # partner -> (exports, imports) of Kazakhstan, USD bn
 YEARS = {
     2022: {
@@ -137,7 +139,7 @@ def make_data(with_trade=True, with_fdi=True, with_visas=True) -> CleanData:
         "facts": curated,
         "facts_check": checks,
     }
-    return CleanData("0123456789abcdef", "2026-09-05", frames)
+    return CleanData("0123456789abcdef", "2026-09-05", frames, metadata=source_metadata())
 
 
 @pytest.fixture(scope="module")
@@ -240,7 +242,7 @@ def test_markdown_numbers_sources_and_shows_the_images(data):
         "partner_KAZ-ITA_growth.png": "Kazakhstan–Italy turnover: change",
         "fdi_KAZ-ITA_cumulative.png": "Cumulative [gross] FDI",
     }
-    text = briefing.briefing_markdown(data, ViewState(), images)
+    text = briefing.briefing_markdown(data, ViewState(), images, HEADINGS)
     assert text.startswith("# Briefing: Kazakhstan – Italy\n")
     assert "![Kazakhstan–Italy turnover: change](partner_KAZ-ITA_growth.png)" in text
     assert "![Cumulative (gross) FDI](fdi_KAZ-ITA_cumulative.png)" in text
@@ -254,7 +256,7 @@ def test_markdown_numbers_sources_and_shows_the_images(data):
 
 
 def test_turnover_figure_annotates_the_latest_year(data):
-    fig = briefing.turnover(data, ViewState())
+    fig = views.briefing_view(data, ViewState())["turnover"]
     assert [t.name for t in fig.data] == [
         "Kazakhstan's exports",
         "Kazakhstan's imports",
@@ -265,7 +267,7 @@ def test_turnover_figure_annotates_the_latest_year(data):
 
 
 def test_facts_chart_has_one_marker_per_fact_coloured_by_verdict(data):
-    fig = briefing.facts_chart(data, ViewState())
+    fig = views.briefing_view(data, ViewState())["facts_check"]
     points = {y: trace.name for trace in fig.data for y in trace.y}
     assert len(points) == len(data.facts)
     assert points["Share of turnover 2023"] == "contradicted"
@@ -278,6 +280,6 @@ def test_facts_chart_has_one_marker_per_fact_coloured_by_verdict(data):
 
 def test_figures_without_data_say_why():
     empty = make_data(with_trade=False, with_fdi=False, with_visas=False)
-    figs = briefing.figures(empty, ViewState(reporter="UZB", partner="FRA"))
+    figs = views.briefing_view(empty, ViewState(reporter="UZB", partner="FRA"))
     assert list(figs) == ["turnover", "facts_check"]
     assert all(f.layout.meta and f.layout.meta["empty"] for f in figs.values())

@@ -5,10 +5,19 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from dashboard import views
 from dashboard.data import CleanData
-from dashboard.figures import fdi
+from dashboard.figures.common import MEASURE_LABEL
 from dashboard.state import ViewState
 from etl import metrics, periods
+
+
+def source_metadata() -> dict:
+    """metadata.json's "sources" as the ETL writes it, from the sources manifest."""
+    from etl import registry
+
+    return {"sources": registry.metadata()}
+
 
 UNCTAD = "unctad-bilateral-fdi"
 WIIW = "wiiw-fdi-kazakhstan"
@@ -97,7 +106,7 @@ def make_data(fdi_frame: pd.DataFrame | None = None, checks: pd.DataFrame | None
         "fdi_cumulative": metrics.fdi_cumulative(f) if len(f) else pd.DataFrame(),
         "facts_check": claim_check() if checks is None else checks,
     }
-    return CleanData("v1", "2026-09-05", frames)
+    return CleanData("v1", "2026-09-05", frames, metadata=source_metadata())
 
 
 def is_empty(fig) -> bool:
@@ -118,7 +127,7 @@ def text_of(fig) -> str:
 
 
 def test_page_has_stable_chart_names():
-    figs = fdi.figures(make_data(), ViewState())
+    figs = views.fdi_view(make_data(), ViewState())
     assert list(figs) == [
         "over_time",
         "top_investors",
@@ -132,16 +141,17 @@ def test_page_has_stable_chart_names():
 @pytest.mark.parametrize("measure", ["gross_inflow", "net_inflow", "inward_stock"])
 def test_over_time_shows_one_measure_from_one_source(measure):
     data = make_data()
-    fig = fdi.over_time(data, ViewState(measure=measure))
+    fig = views.fdi_view(data, ViewState(measure=measure))["over_time"]
     expected = {"gross_inflow": UNCTAD, "net_inflow": WIIW, "inward_stock": WIIW}[measure]
-    assert fdi.MEASURE_LABEL[measure] in fig.layout.title.text
+    assert MEASURE_LABEL[measure] in fig.layout.title.text
     # hovers name the source; no trace carries another source's label
     sources = {t.hovertemplate.split("<br>")[-1].removesuffix("<extra></extra>") for t in fig.data}
-    assert sources == {fdi.source_label(expected)}
+    assert sources == {data.sources.short(expected)}
+    assert sources == {"UNCTAD" if expected == UNCTAD else "wiiw (NBK)"}
 
 
 def test_over_time_partner_and_world_have_separate_axes():
-    fig = fdi.over_time(make_data(), ViewState())
+    fig = views.fdi_view(make_data(), ViewState())["over_time"]
     ita, world = fig.data
     assert ita.yaxis == "y" and world.yaxis == "y2"
     assert list(ita.y) == pytest.approx(list(GROSS_ITA.values()))  # USD m
@@ -150,14 +160,14 @@ def test_over_time_partner_and_world_have_separate_axes():
 
 
 def test_eur_series_stay_labelled_eur():
-    fig = fdi.over_time(make_data(), ViewState(measure="net_inflow"))
+    fig = views.fdi_view(make_data(), ViewState(measure="net_inflow"))["over_time"]
     text = text_of(fig)
     assert "EUR" in text and "USD" not in text
     assert "not converted" in fig.layout.title.text
 
 
 def test_top_investors_ranks_countries_only_and_highlights_the_partner():
-    fig = fdi.top_investors(make_data(), ViewState(year=2012))
+    fig = views.fdi_view(make_data(), ViewState(year=2012))["top_investors"]
     bar = fig.data[0]
     assert "World" not in bar.y and "Developed economies" not in bar.y
     assert list(bar.y)[-1] == "Netherlands"  # largest at the top
@@ -167,12 +177,12 @@ def test_top_investors_ranks_countries_only_and_highlights_the_partner():
 
 
 def test_top_investors_falls_back_to_the_latest_year_and_says_so():
-    fig = fdi.top_investors(make_data(), ViewState(year=1999))
+    fig = views.fdi_view(make_data(), ViewState(year=1999))["top_investors"]
     assert "1999 has no data; showing 2012" in fig.layout.title.text
 
 
 def test_cumulative_uses_the_labelled_window_and_marks_the_claim():
-    fig = fdi.cumulative(make_data(), ViewState())
+    fig = views.fdi_view(make_data(), ViewState())["cumulative"]
     assert "Sum of annual gross FDI inflows 2005–2012" in fig.layout.title.text
     assert any("USD 4.6 bn" in (a.text or "") for a in fig.layout.annotations)
     claim = [t for t in fig.data if t.name == "Claim (not data)"]
@@ -181,22 +191,22 @@ def test_cumulative_uses_the_labelled_window_and_marks_the_claim():
 
 
 def test_cumulative_window_follows_start_and_end():
-    fig = fdi.cumulative(make_data(), ViewState(start=2007, end=2009))
+    fig = views.fdi_view(make_data(), ViewState(start=2007, end=2009))["cumulative"]
     assert "2007–2009" in fig.layout.title.text
     running = next(t for t in fig.data if t.name.startswith("Running sum"))
     assert running.y[-1] * 1e9 == pytest.approx((522 + 699 + 685) * 1e6)
 
 
 def test_cumulative_never_sums_stocks_and_no_usd_claim_on_eur_flows():
-    stock = fdi.cumulative(make_data(), ViewState(measure="inward_stock"))
+    stock = views.fdi_view(make_data(), ViewState(measure="inward_stock"))["cumulative"]
     assert is_empty(stock) and "never summed" in stock.layout.meta["message"]
-    net = fdi.cumulative(make_data(), ViewState(measure="net_inflow"))
+    net = views.fdi_view(make_data(), ViewState(measure="net_inflow"))["cumulative"]
     assert not any(t.name == "Claim (not data)" for t in net.data)
     assert "EUR" in net.layout.title.text
 
 
 def test_gross_vs_net_puts_each_concept_on_its_own_axis():
-    fig = fdi.gross_vs_net(make_data(), ViewState())
+    fig = views.fdi_view(make_data(), ViewState())["gross_vs_net"]
     gross, net = fig.data
     assert gross.yaxis == "y" and net.yaxis == "y2"
     assert fig.layout.yaxis.title.text == "USD m" and fig.layout.yaxis2.title.text == "EUR m"
@@ -205,20 +215,20 @@ def test_gross_vs_net_puts_each_concept_on_its_own_axis():
 
 
 def test_world_quarterly_labels_quarters():
-    fig = fdi.world_quarterly(make_data(), ViewState())
+    fig = views.fdi_view(make_data(), ViewState())["world_quarterly"]
     assert list(fig.data[0].customdata) == ["Q3 2024", "Q4 2024"]
     assert fig.data[0].y[1] == pytest.approx(-1.4941)
 
 
 def test_missing_data_gives_explicit_messages():
     data = make_data(pd.DataFrame(), pd.DataFrame())
-    figs = fdi.figures(data, ViewState())
+    figs = views.fdi_view(data, ViewState())
     assert all(is_empty(f) for f in figs.values())
-    other = fdi.figures(make_data(), ViewState(reporter="UZB", partner="FRA"))
+    other = views.fdi_view(make_data(), ViewState(reporter="UZB", partner="FRA"))
     assert all(is_empty(f) for f in other.values())
     assert "Uzbekistan" in other["over_time"].layout.meta["message"]
 
 
 def test_figures_are_small():
-    for fig in fdi.figures(make_data(), ViewState()).values():
+    for fig in views.fdi_view(make_data(), ViewState()).values():
         assert len(fig.to_json()) < 50_000

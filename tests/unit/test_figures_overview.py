@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from dashboard import query, views
 from dashboard.data import CleanData, Store
-from dashboard.figures import overview
 from dashboard.state import ViewState
 
 pytestmark = pytest.mark.shared_data
@@ -21,13 +21,13 @@ def data(clean_dir: Path) -> CleanData:
 
 @pytest.fixture(scope="module")
 def kaz(data: CleanData) -> dict:
-    return overview.figures(data, ViewState())
+    return views.overview_view(data, ViewState())
 
 
 def test_default_view_is_kazakhstan_bns_latest_year(data: CleanData) -> None:
     state = ViewState()
-    assert overview.source_for(data, state) == "bns-kz-trade-by-country"
-    assert overview.year_for(data, state, "bns-kz-trade-by-country") == 2023
+    assert query.source_for(data, state) == "bns-kz-trade-by-country"
+    assert query.year_for(data, state, "bns-kz-trade-by-country") == 2023
 
 
 def test_top_partners_2023_are_china_russia_italy_with_rank_and_share(kaz: dict) -> None:
@@ -67,34 +67,34 @@ def test_totals_are_the_world_rows(kaz: dict) -> None:
 
 
 def test_partner_groups_only_on_request_and_never_stacked(data: CleanData) -> None:
-    figs = overview.figures(data, ViewState(aggregates=True))
+    figs = views.overview_view(data, ViewState(aggregates=True))
     bar = figs["top_partners"].data[0]
     assert "European Union" in bar.y and "China" not in bar.y and "World" not in bar.y
     assert all(t.stackgroup is None for t in figs["share_history"].data)  # groups overlap
-    countries = overview.figures(data, ViewState())["top_partners"].data[0]
+    countries = views.overview_view(data, ViewState())["top_partners"].data[0]
     assert "European Union" not in countries.y
 
 
 def test_another_source_falls_back_to_its_latest_year(data: CleanData) -> None:
     state = ViewState(source="imf-dots-annual", year=2023)
-    assert "imf-dots-annual" in overview.trade_sources(data, "KAZ")
-    figs = overview.figures(data, state)
+    assert "imf-dots-annual" in query.trade_sources(data, "KAZ")
+    figs = views.overview_view(data, state)
     assert "2020" in figs["top_partners"].layout.title.text  # DOTS stops in 2020
     assert "IMF" in figs["top_partners"].layout.annotations[-1].text
 
 
 def test_world_only_sources_are_not_offered(data: CleanData) -> None:
-    assert "bns-kz-monthly-trade-totals" not in overview.trade_sources(data, "KAZ")
+    assert "bns-kz-monthly-trade-totals" not in query.trade_sources(data, "KAZ")
 
 
 def test_unknown_reporter_says_so_instead_of_empty_axes(data: CleanData) -> None:
-    figs = overview.figures(data, ViewState(reporter="ATA"))
+    figs = views.overview_view(data, ViewState(reporter="ATA"))
     assert figs["top_partners"].layout.meta["empty"] is True
 
 
 @pytest.mark.parametrize("flow", ["turnover", "export", "import"])
 def test_every_chart_is_small_and_names_title_unit_source_and_date(data, flow) -> None:
-    for name, fig in overview.figures(data, ViewState(flow=flow)).items():
+    for name, fig in views.overview_view(data, ViewState(flow=flow)).items():
         assert len(fig.to_json()) <= MAX_FIGURE_BYTES, name
         assert fig.layout.title.text, name
         assert "bn" in fig.layout.title.text or "%" in fig.layout.title.text, name

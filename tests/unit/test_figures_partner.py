@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from dashboard import views
 from dashboard.data import CleanData, Store
-from dashboard.figures import partner
 from dashboard.state import ViewState
 
 pytestmark = pytest.mark.shared_data
@@ -21,7 +21,7 @@ def data(clean_dir: Path) -> CleanData:
 
 @pytest.fixture(scope="module")
 def ita(data: CleanData) -> dict:
-    return partner.figures(data, ViewState())
+    return views.partner_view(data, ViewState())
 
 
 def series(fig, name: str) -> dict:
@@ -52,7 +52,7 @@ def test_ytd_says_explicitly_that_only_annual_partner_data_exist(ita: dict) -> N
 
 
 def test_ytd_for_the_world_uses_bns_monthly_totals(data: CleanData) -> None:
-    fig = partner.ytd(data, ViewState(partner="WLD"))
+    fig = views.partner_view(data, ViewState(partner="WLD"))["ytd"]
     current, previous = fig.data[1], fig.data[0]
     assert current.name.startswith("Jan–") and previous.name.startswith("Jan–")
     assert int(current.name[-4:]) == int(previous.name[-4:]) + 1
@@ -68,9 +68,9 @@ def test_cagr_over_the_chosen_window(data: CleanData, ita: dict) -> None:
     bars = dict(zip(ita["cagr"].data[0].y, ita["cagr"].data[0].x, strict=True))
     expected = ((16_075_483.1 / 13_219_793.7) ** (1 / 5) - 1) * 100  # BNS 2023 / 2018
     assert bars["Turnover"] == pytest.approx(expected, abs=0.01)
-    narrow = partner.figures(data, ViewState(start=2020, end=2023))["cagr"]
+    narrow = views.partner_view(data, ViewState(start=2020, end=2023))["cagr"]
     assert "2020–2023" in narrow.layout.title.text
-    backwards = partner.cagr(data, ViewState(start=2023, end=2020), "bns-kz-trade-by-country")
+    backwards = views.partner_view(data, ViewState(start=2023, end=2020))["cagr"]
     assert "start year before the end year" in backwards.layout.meta["message"]
 
 
@@ -95,19 +95,19 @@ def test_mirror_gap_only_between_same_currency_series(ita: dict) -> None:
 
 
 def test_mirror_without_a_partner_file_says_why(data: CleanData) -> None:
-    fig = partner.mirror(data, ViewState(partner="KOR"), "export")
+    fig = views.partner_view(data, ViewState(partner="KOR"))["mirror_exports"]
     assert fig.layout.meta["empty"] is True
     assert "South Korea" in fig.layout.meta["message"]
 
 
 def test_same_reporter_and_partner_is_refused_politely(data: CleanData) -> None:
-    figs = partner.figures(data, ViewState(partner="KAZ"))
+    figs = views.partner_view(data, ViewState(partner="KAZ"))
     assert all(f.layout.meta["empty"] for f in figs.values())
 
 
 @pytest.mark.parametrize("who", ["ITA", "CHN", "WLD", "EUU"])
 def test_every_chart_is_small_and_sourced(data: CleanData, who: str) -> None:
-    for name, fig in partner.figures(data, ViewState(partner=who)).items():
+    for name, fig in views.partner_view(data, ViewState(partner=who)).items():
         assert len(fig.to_json()) <= MAX_FIGURE_BYTES, name
         assert fig.layout.title.text, name
         if not (fig.layout.meta or {}).get("empty"):

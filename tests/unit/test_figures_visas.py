@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from dashboard import query, views
 from dashboard.data import CleanData
-from dashboard.figures import visas
 from dashboard.state import ViewState
 from etl import metrics, periods
+from tests.unit.test_figures_fdi import source_metadata
 
 SCHENGEN = "eu-schengen-visa-stats"
 US_NIV = "us-visa-niv-by-nationality-monthly"
@@ -132,7 +133,9 @@ def us_rows() -> list[dict]:
 def make_data(rows: list[dict] | None = None) -> CleanData:
     frame = pd.DataFrame(schengen_rows() + us_rows() if rows is None else rows)
     summary = metrics.visa_summary(frame) if len(frame) else pd.DataFrame()
-    return CleanData("v1", "2026-09-05", {"visas": frame, "visa_summary": summary})
+    return CleanData(
+        "v1", "2026-09-05", {"visas": frame, "visa_summary": summary}, metadata=source_metadata()
+    )
 
 
 def is_empty(fig) -> bool:
@@ -140,7 +143,7 @@ def is_empty(fig) -> bool:
 
 
 def test_page_has_stable_chart_names():
-    figs = visas.figures(make_data(), ViewState())
+    figs = views.visas_view(make_data(), ViewState())
     assert list(figs) == [
         "consulates_trend",
         "issuance_rate",
@@ -153,7 +156,7 @@ def test_page_has_stable_chart_names():
 
 
 def test_trend_reads_issuer_from_partner_and_place_from_reporter():
-    fig = visas.consulates_trend(make_data(), ViewState())
+    fig = views.visas_view(make_data(), ViewState())["consulates_trend"]
     title = fig.layout.title.text
     assert "Italy's consulates in Kazakhstan" in title
     assert "not applicants' nationality" in title and "issued ≠ applied" in title
@@ -166,9 +169,9 @@ def test_trend_reads_issuer_from_partner_and_place_from_reporter():
 
 def test_issuance_rate_and_growth_match_hand_computation():
     data = make_data()
-    rate = visas.issuance_rate(data, ViewState()).data[0]
+    rate = views.visas_view(data, ViewState())["issuance_rate"].data[0]
     assert dict(zip(rate.x, rate.y, strict=True))[2023] == pytest.approx(18622 / 19756)
-    growth = visas.issued_growth(data, ViewState()).data[0]
+    growth = views.visas_view(data, ViewState())["issued_growth"].data[0]
     values = dict(zip(growth.x, growth.y, strict=True))
     assert values[2024] == pytest.approx(25108 / 18622 - 1)  # +34.8 %
     assert 2022 not in values  # 2021 missing: no growth without the previous year
@@ -176,7 +179,7 @@ def test_issuance_rate_and_growth_match_hand_computation():
 
 
 def test_issuers_compared_for_a_year_highlights_the_partner():
-    fig = visas.issuers_compared(make_data(), ViewState(year=2023))
+    fig = views.visas_view(make_data(), ViewState(year=2023))["issuers_compared"]
     bar = fig.data[0]
     assert list(bar.y) == ["Spain", "France", "Italy", "Germany"]
     colours = dict(zip(bar.y, bar.marker.color, strict=True))
@@ -185,20 +188,22 @@ def test_issuers_compared_for_a_year_highlights_the_partner():
 
 
 def test_issuers_compared_follows_the_visa_measure():
-    fig = visas.issuers_compared(make_data(), ViewState(year=2023, visa_measure="applied"))
+    fig = views.visas_view(make_data(), ViewState(year=2023, visa_measure="applied"))[
+        "issuers_compared"
+    ]
     assert "applied for" in fig.layout.title.text
     assert dict(zip(fig.data[0].y, fig.data[0].x, strict=True))["Italy"] == 19756
 
 
 def test_us_monthly_sums_visa_classes_for_the_reporters_nationals():
-    fig = visas.us_monthly(make_data(), ViewState())
+    fig = views.visas_view(make_data(), ViewState())["us_monthly"]
     assert "nationals of Kazakhstan" in fig.layout.title.text
     assert fig.data[0].y[0] == 1001 + 100
     assert len(fig.data[0].y) == 24
 
 
 def test_us_ytd_is_labelled_as_a_sum_of_monthly_reports():
-    fig = visas.us_ytd(make_data(), ViewState())
+    fig = views.visas_view(make_data(), ViewState())["us_ytd"]
     names = [t.name for t in fig.data]
     assert names == ["2023 (sum of monthly reports)", "2024 (sum of monthly reports)"]
     note = fig.layout.annotations[0].text
@@ -214,20 +219,20 @@ def test_ytd_comparison_stops_at_the_first_missing_month():
             "issued": [10, 10, 10, 10, 20, 20, 20, 20],
         }
     )
-    cmp = visas.ytd_comparison(monthly)
+    cmp = query.ytd_comparison(monthly)
     assert cmp["label"] == "Jan–Mar 2024" and cmp["previous_label"] == "Jan–Mar 2023"
     assert cmp["growth"] == pytest.approx(1.0)
 
 
 def test_missing_data_gives_explicit_messages():
-    figs = visas.figures(make_data([]), ViewState())
+    figs = views.visas_view(make_data([]), ViewState())
     assert all(is_empty(f) for f in figs.values())
-    figs = visas.figures(make_data(), ViewState(reporter="UZB", partner="FRA"))
+    figs = views.visas_view(make_data(), ViewState(reporter="UZB", partner="FRA"))
     assert is_empty(figs["consulates_trend"])
     assert "France's consulates in Uzbekistan" in figs["consulates_trend"].layout.meta["message"]
     assert not is_empty(figs["us_monthly"])  # Uzbek nationals do have US data
 
 
 def test_figures_are_small():
-    for fig in visas.figures(make_data(), ViewState()).values():
+    for fig in views.visas_view(make_data(), ViewState()).values():
         assert len(fig.to_json()) < 50_000

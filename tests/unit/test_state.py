@@ -10,10 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 import plotly.graph_objects as go
 import pytest
 
+from dashboard import controls as options
+from dashboard import layout as shell
 from dashboard.callbacks import downloads, pages
 from dashboard.data import CleanData, Store
 from dashboard.ids import Control
-from dashboard.pages import options, shell
+from dashboard.pages import PAGES
 from dashboard.state import ViewState, parse
 
 CODES = {"KAZ", "ITA", "CHN", "RUS", "WLD"}
@@ -175,10 +177,10 @@ def test_switching_reporter_refreshes_dependent_choices(data: CleanData) -> None
 
 @pytest.mark.shared_data
 def test_every_control_has_choices_containing_its_value(data: CleanData) -> None:
-    for page in options.CONTROLS:
+    for page in PAGES:
         state = shell.state_from_query(page, data, {})
         choices = options.options(page, data, state)
-        for ctl in options.CONTROLS[page]:
+        for ctl in PAGES[page].controls:
             value = options.control_value(ctl, data, state)
             if value in (None, []):
                 continue

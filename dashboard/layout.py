@@ -1,8 +1,9 @@
 """What every page is made of: top nav, notice banner, controls, chart cards, footer.
 
 `page_content(page, data, query)` turns a URL query into the page's components; it is what the
-page layouts call on navigation and what the page callbacks call after a control changes, so
-a link and a click always give the same view.
+app's page layouts call on navigation and what the page callbacks call after a control changes,
+so a link and a click always give the same view. The pages and their controls are listed in
+dashboard/pages.py; a page with text gets the briefing's sentences with numbered footnotes.
 """
 
 from __future__ import annotations
@@ -10,73 +11,33 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from dashboard import ids, views
+from dashboard import briefing, ids
+from dashboard import controls as opts
+from dashboard import pages as registry
 from dashboard.data import CleanData
 from dashboard.figures.common import empty_figure
 from dashboard.ids import Control
-from dashboard.pages import options as opts
+from dashboard.pages import PAGES
+from dashboard.query import catalogue
 from dashboard.state import ViewState, parse
 from dashboard.theme import graph_config, safe_filename
 
 log = logging.getLogger(__name__)
+SHOWN_CHECKS = ("contradicted", "partial", "consistent")
 
 
-@dataclass(frozen=True)
-class PageMeta:
-    path: str
-    name: str
-    title: str
-    description: str
-
-
-PAGES: dict[str, PageMeta] = {
-    "overview": PageMeta(
-        "/",
-        "Overview",
-        "Trade overview",
-        "A reporter's trade with all partners: top partners, shares, totals.",
-    ),
-    "partner": PageMeta(
-        "/partner",
-        "Partner",
-        "Bilateral trade",
-        "One partner over time: flows, growth, CAGR, rank, mirror figures.",
-    ),
-    "fdi": PageMeta(
-        "/fdi",
-        "Investment",
-        "Foreign direct investment",
-        "FDI from the partner: flows, cumulative sums and stocks, never mixed.",
-    ),
-    "visas": PageMeta(
-        "/visas",
-        "Visas",
-        "Visas",
-        "Visas issued by the partner's consulates and to the reporter's nationals.",
-    ),
-    "briefing": PageMeta(
-        "/briefing",
-        "Briefing",
-        "Briefing",
-        "Key figures in sentences, each with its source; published claims "
-        "checked against the data.",
-    ),
-}
-# Charts that show only the selected flow: their file names say which.
-ONE_FLOW_CHARTS = {"top_partners", "partner_treemap", "share_history", "growth", "rank_share"}
 # Parameters that describe the bilateral context and follow the user from page to page.
 SHARED = ("reporter", "partner")
 
 
 def state_from_query(page: str, data: CleanData, query: Mapping[str, object]) -> ViewState:
     """Validate raw query values and fit them to what this page can show."""
-    cat = opts.catalogue(data)
+    cat = catalogue(data)
     state = parse(dict(query), set(cat.known_codes), cat.years or None, set(cat.sources))
     return opts.resolve(page, data, state)
 
@@ -115,7 +76,7 @@ def banner(notices: tuple[str, ...]) -> list:
 def control_bar(page: str, data: CleanData, state: ViewState) -> list:
     choices = opts.options(page, data, state)
     items = []
-    for ctl in opts.CONTROLS[page]:
+    for ctl in PAGES[page].controls:
         cid = ids.control(page, ctl)
         value = opts.control_value(ctl, data, state)
         if ctl is Control.FLOW:
@@ -125,12 +86,13 @@ def control_bar(page: str, data: CleanData, state: ViewState) -> list:
         elif ctl is Control.AGGREGATES:
             widget = dcc.Checklist(id=cid, options=choices[ctl], value=value, className="check")
         else:
-            optional = ctl in (Control.YEAR, Control.START, Control.END) and page != "overview"
+            meta = PAGES[page]
+            optional = ctl in (Control.YEAR, Control.START, Control.END)
             widget = dcc.Dropdown(
                 id=cid,
                 options=choices[ctl],
                 value=value,
-                clearable=optional and page != "partner",
+                clearable=optional and not (meta.year_required or meta.window_required),
                 searchable=ctl in (Control.REPORTER, Control.PARTNER),
                 placeholder="latest" if ctl is Control.YEAR else "default",
                 className="dropdown",
@@ -154,23 +116,17 @@ def chart_filename(page: str, state: ViewState, name: str) -> str:
 
     Page, pair, year (or window end), the flow when the chart shows only one, and the chart.
     """
-    who = state.reporter if page == "overview" else f"{state.reporter}-{state.partner}"
+    meta = PAGES[page]
+    who = f"{state.reporter}-{state.partner}" if meta.pair else state.reporter
     year = state.year if state.year is not None else state.end
-    flow = state.flow if name in ONE_FLOW_CHARTS else None
+    flow = state.flow if name in meta.one_flow_charts else None
     return safe_filename(page, who, year, flow, name)
 
 
 def page_figures(page: str, data: CleanData, state: ViewState) -> dict[str, go.Figure]:
-    """The page's figures; a missing or failing figure module gives a figure saying so."""
+    """The page's figures; a failing view gives a figure saying so."""
     try:
-        return views.page_figures(page, data, state)
-    except ImportError as exc:  # another module of the app is still being written
-        log.warning("figures for %s unavailable: %s", page, exc)
-        return {
-            "unavailable": empty_figure(
-                "The charts of this page are not available in this version.", PAGES[page].title
-            )
-        }
+        return registry.page_figures(page, data, state)
     except Exception:
         log.exception("figures for page %s failed for %s", page, state)
         return {
@@ -228,11 +184,73 @@ def chart_cards(
     return cards
 
 
-def briefing_block(data: CleanData, state: ViewState) -> list:
-    """Sentences with numbered footnotes (the briefing module's own API)."""
-    from dashboard.pages.briefing import render
+def _note_text(note: object) -> str:
+    for attr in ("text", "citation"):
+        value = getattr(note, attr, None)
+        if isinstance(value, str):
+            return value
+    return str(note)
 
-    return render(data, state)
+
+def _check(check: object) -> html.Div | None:
+    """A published figure beside the computed one; 'not checkable' ones stay in the chart."""
+    status = str(getattr(check, "status", ""))
+    if status not in SHOWN_CHECKS:
+        return None
+    return html.Div(
+        [html.Span(status, className="check-status"), html.Span(_note_text(check))],
+        className=f"check check-{status}",
+    )
+
+
+def briefing_block(data: CleanData, state: ViewState) -> list:
+    """Sentences as a list with superscript footnote links, then the numbered footnotes.
+
+    A published figure the data contradict is shown right after the sentence that gives the
+    computed value, flagged by its status; footnotes are numbered once per page, so two
+    sentences citing the same table share a number.
+    """
+    try:
+        sentences = list(briefing.briefing_sentences(data, state))
+    except Exception:
+        log.exception("briefing sentences failed for %s", state)
+        return [
+            html.P(
+                "The briefing text could not be written for this selection; the error "
+                "has been logged.",
+                className="muted",
+            )
+        ]
+    notes: list[str] = []
+    items = []
+    for sentence in sentences:
+        refs = []
+        for note in getattr(sentence, "footnotes", ()) or ():
+            text = _note_text(note)
+            if text not in notes:
+                notes.append(text)
+            number = notes.index(text) + 1
+            refs.append(
+                html.Sup(html.A(str(number), href=f"#fn-{number}", className="fn-ref", title=text))
+            )
+        checks = [_check(c) for c in getattr(sentence, "checks", ()) or ()]
+        items.append(
+            html.Li(
+                [html.Span(str(getattr(sentence, "text", sentence))), *refs, *filter(None, checks)],
+                className="sentence",
+            )
+        )
+    if not items:
+        return [html.P("No figures to report for this selection.", className="muted")]
+    return [
+        html.H2("Key figures"),
+        html.Ul(items, className="sentences"),
+        html.H3("Sources and notes"),
+        html.Ol(
+            [html.Li(text, id=f"fn-{i}") for i, text in enumerate(notes, start=1)],
+            className="footnotes",
+        ),
+    ]
 
 
 def page_content(page: str, data: CleanData, query: Mapping[str, object]) -> html.Div:
@@ -273,7 +291,7 @@ def page_content(page: str, data: CleanData, query: Mapping[str, object]) -> htm
         # would count as a change and fire the page callback on every page load).
         dcc.Location(id=ids.url(page), refresh=False, pathname=meta.path, search=search(state)),
     ]
-    if page == "briefing":
+    if meta.text:
         body.append(
             html.Article(briefing_block(data, state), id=ids.text(page), className="briefing")
         )

@@ -1,1 +1,0 @@
-"""Page layouts (layout only; callbacks live in dashboard/callbacks/)."""
