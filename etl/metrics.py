@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from etl import countries, labels, periods, registry
+from etl import countries, labels, periods, registry, sources, visa_checks
 
 SERIES = ["source", "reporter", "partner", "commodity", "flow"]
 PERIOD = ["basis", "period_start", "period_end"]
@@ -172,6 +172,7 @@ def growth(trade: pd.DataFrame) -> pd.DataFrame:
     denom = out["previous_value"].abs().replace(0, np.nan)
     out["yoy_growth"] = (out["value"] - out["previous_value"]) / denom
     out["comparison"] = _comparison_labels(out)
+    out = pd.concat([out, _constant_basis_growth(t, out)], ignore_index=True)
     cols = [
         *SERIES[:-2],
         "flow",
@@ -183,6 +184,45 @@ def growth(trade: pd.DataFrame) -> pd.DataFrame:
         "comparison",
     ]
     return out[cols].reset_index(drop=True)
+
+
+# A group a source published under another membership the year before: code now -> (code the
+# year before, members it had then that the group now lacks). BNS's «Страны ЕС» is EU28 (with the
+# United Kingdom) to 2022 and EUU (EU-27) from 2023; see etl/sources/bns_trade_by_country.py.
+GROUP_SUCCESSION: dict[str, tuple[str, tuple[str, ...]]] = {"EUU": ("EU28", ("GBR",))}
+
+
+def _constant_basis_growth(t: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
+    """Growth of a group whose membership changed, against last year's group less the members
+    it has lost (EU-27 2023 vs EU-28 2022 minus the United Kingdom), never the unlike total."""
+    key = [c for c in [*SERIES, *PERIOD] if c != "partner"]
+    parts = []
+    for now, (before, lost) in GROUP_SUCCESSION.items():
+        done = matched.loc[matched["partner"] == now, [*key]].assign(_done=True)
+        cur = t[t["partner"] == now].merge(done, on=key, how="left")
+        cur = cur[cur["_done"].isna()].drop(columns="_done")
+        old = t[t["partner"] == before].set_index(key)["value"]
+        gone = t[t["partner"].isin(lost)].groupby(key, observed=True)["value"]
+        # every lost member must be there, else the constant basis cannot be built
+        gone = gone.sum()[gone.size() == len(lost)]
+        prev = (old - gone).dropna().rename("previous_value").reset_index()
+        if cur.empty or prev.empty:
+            continue
+        prev["period_start"] = _shift_year(prev["period_start"], 1)
+        prev["period_end"] = _shift_year(prev["period_end"], 1, month_end=True)
+        out = cur.merge(prev, on=key, how="inner")
+        if out.empty:
+            continue
+        out["yoy_growth"] = (out["value"] - out["previous_value"]) / out[
+            "previous_value"
+        ].abs().replace(0, np.nan)
+        less = " and ".join(countries.label(c) for c in lost)
+        out["comparison"] = (
+            _comparison_labels(out)
+            + f" on a constant basis: the earlier year is {countries.label(before)} less {less}"
+        )
+        parts.append(out)
+    return pd.concat(parts, ignore_index=True) if parts else matched.iloc[0:0]
 
 
 def balance(trade: pd.DataFrame) -> pd.DataFrame:
@@ -219,7 +259,7 @@ def cagr(trade: pd.DataFrame, shares_: pd.DataFrame | None = None) -> pd.DataFra
         top = shares_.loc[
             shares_["rank"] <= TOP_PARTNERS_FOR_CAGR, ["source", "reporter", "partner"]
         ]
-        keep = pd.concat([top, a.loc[a["partner"].isin(["WLD", "EUU"]), top.columns]])
+        keep = pd.concat([top, a.loc[a["partner"].isin(["WLD", "EUU", "EU28"]), top.columns]])
         a = a.merge(keep.drop_duplicates(), on=["source", "reporter", "partner"])
     pairs = a.merge(
         a, on=["source", "reporter", "partner", "flow", "currency"], suffixes=("_start", "_end")
@@ -256,18 +296,22 @@ def fdi_cumulative(fdi: pd.DataFrame) -> pd.DataFrame:
         ["source", "host", "investor", "measure", "period_start"], keep="last"
     )
     f = flows.assign(year=flows["period_start"].dt.year)
+    notes = f["note"] if "note" in f else pd.Series(None, index=f.index, dtype=object)
+    f = f.assign(_method=notes.astype(object).map(_methodology))
     rows = []
     for key, g in f.groupby(["source", "host", "investor", "measure", "currency"], observed=True):
-        series = g.set_index("year")["value"].sort_index()
-        years = series.index.to_numpy()
-        values = series.to_numpy()
+        g = g.sort_values("year")
+        years = g["year"].to_numpy()
+        values = g["value"].to_numpy()
+        methods = g["_method"].tolist()
         csum = np.cumsum(values)
         for i, start in enumerate(years):
             for j in range(i, len(years)):
                 end = years[j]
                 total = csum[j] - (csum[i - 1] if i else 0.0)
                 span = end - start + 1
-                rows.append((*key, start, end, total, j - i + 1, span - (j - i + 1)))
+                mixed = _mixed_methods(years[i : j + 1], methods[i : j + 1])
+                rows.append((*key, start, end, total, j - i + 1, span - (j - i + 1), mixed))
     cols = [
         "source",
         "host",
@@ -279,21 +323,113 @@ def fdi_cumulative(fdi: pd.DataFrame) -> pd.DataFrame:
         "value",
         "years_covered",
         "years_missing",
+        "_mixed",
     ]
     out = pd.DataFrame(rows, columns=cols)
     out["label"] = [
-        f"{labels.FDI_CUMULATIVE_TITLE[m]} {s}–{e}" + (f" ({miss} years missing)" if miss else "")
-        for m, s, e, miss in zip(
-            out["measure"], out["start_year"], out["end_year"], out["years_missing"], strict=True
+        f"{labels.FDI_CUMULATIVE_TITLE[m]} {s}–{e}"
+        + (f" ({'; '.join(x for x in (mix, f'{miss} years missing' if miss else '') if x)})"
+           if mix or miss else "")
+        for m, s, e, miss, mix in zip(
+            out["measure"],
+            out["start_year"],
+            out["end_year"],
+            out["years_missing"],
+            out["_mixed"],
+            strict=True,
         )
-    ]
-    return out
+    ]  # fmt: skip
+    return out.drop(columns="_mixed")
+
+
+# A row's balance-of-payments manual, as its reader writes it in `note` ("BPM5 basis.").
+_METHOD = re.compile(r"\b(BPM\d) basis\b")
+
+
+def _methodology(note: object) -> str | None:
+    found = _METHOD.search(note) if isinstance(note, str) else None
+    return found[1] if found else None
+
+
+def _mixed_methods(years: np.ndarray, methods: list[str | None]) -> str:
+    """'sums BPM5 (2005–2012) and BPM6 (2013–2021) years' when a window mixes manuals, else ''."""
+    spans: dict[str, list[int]] = {}
+    for year, method in zip(years.tolist(), methods, strict=True):
+        if method:
+            spans.setdefault(method, []).append(year)
+    if len(spans) < 2:
+        return ""
+    parts = [f"{m} ({min(y)}–{max(y)})" for m, y in sorted(spans.items(), key=lambda x: x[1][0])]
+    return f"sums {', '.join(parts[:-1])} and {parts[-1]} years"
+
+
+def missing_month_is_zero(source: str) -> bool:
+    """True when `source`'s reader says a month without a row means zero (it omits zeros)."""
+    try:
+        modules = sources.readers(source)
+    except KeyError:
+        return False
+    return any(getattr(m, "MISSING_MONTH_IS_ZERO", False) for m in modules)
+
+
+def _joined(values: list) -> str | None:
+    """Distinct places, in order, joined: 'a.xlsx, sheet 'S', row 3; a.xlsx, sheet 'S', row 9'."""
+    seen = dict.fromkeys(v for v in values if isinstance(v, str) and v)
+    return "; ".join(seen) or None
+
+
+def _places(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """`key` + `location`: the distinct places of each group joined by "; " (see `_joined`).
+
+    Most groups have one place (one consulate row, one line of a monthly file), so they skip the
+    per-group Python join; `location` values may already be joined lists.
+    """
+    d = frame.loc[frame["location"].notna(), [*key, "location"]].drop_duplicates()
+    size = d.groupby(key, observed=True)["location"].transform("size")
+    multi = d[size > 1]
+    if multi.empty:
+        return d.reset_index(drop=True)
+    joined = multi.groupby(key, observed=True, as_index=False)["location"].agg(
+        lambda s: _joined([p for x in s.tolist() for p in x.split("; ")])
+    )
+    return pd.concat([d[size == 1], joined], ignore_index=True)
+
+
+def _zero_months(monthly: pd.DataFrame, group: list[str]) -> pd.DataFrame:
+    """Rows of count 0 for the months a source published but a series has no row in.
+
+    Only for sources whose reader sets MISSING_MONTH_IS_ZERO, and only up to the source's last
+    month of that year: a month the source did not publish at all stays missing.
+    """
+    zero = [s for s in monthly["source"].unique() if missing_month_is_zero(s)]
+    m = monthly[monthly["source"].isin(zero)]
+    if m.empty:
+        return monthly.iloc[0:0]
+    published = m[["source", "_year", "_month"]].drop_duplicates()
+    series = m[group].drop_duplicates()
+    grid = series.merge(published, on=["source", "_year"])
+    have = m[[*group, "_month"]].assign(_have=True)
+    grid = grid.merge(have, on=[*group, "_month"], how="left")
+    grid = grid[grid["_have"].isna()].drop(columns="_have")
+    if grid.empty:
+        return monthly.iloc[0:0]
+    grid["period_start"] = pd.to_datetime(dict(year=grid["_year"], month=grid["_month"], day=1))
+    grid["period_end"] = grid["period_start"] + pd.offsets.MonthEnd(0)
+    grid["basis"] = "month"
+    grid["count"] = 0
+    grid["location"] = None
+    grid["_excess"] = False
+    return grid[monthly.columns]
 
 
 def visa_summary(visas: pd.DataFrame) -> pd.DataFrame:
     """Counts per issuer x consulate country (all consulates) or nationality, with issuance rate.
 
-    Monthly sources also get Jan–X sums, labelled as sums of monthly reports.
+    Monthly sources also get Jan–X sums, labelled as sums of monthly reports. A month without a
+    row counts as 0 for a source whose reader sets MISSING_MONTH_IS_ZERO (US NIV omits zero
+    months), else the Jan–X sums stop before it. `location` lists the source-table rows each
+    summary row adds up ("; "-separated); `issued_exceeds_applied` is True when one of them
+    issued more visas (uniform: plus LTVs) than it received applications (`etl.visa_checks`).
     """
     key = [
         "source",
@@ -304,26 +440,48 @@ def visa_summary(visas: pd.DataFrame) -> pd.DataFrame:
         "measure",
         *PERIOD,
     ]
+    row_key = [k for k in key if k != "measure"]
     v = visas.copy()
     v["consulate_country"] = v["consulate_country"].fillna("")
     v["nationality"] = v["nationality"].fillna("")
-    totals = v.groupby(key, observed=True, as_index=False)["count"].sum()
+    if "location" not in v:
+        v["location"] = None
+    flagged = visa_checks.issued_exceeds_applied(visas)
+    flagged_keys = set(zip(flagged["location"], flagged["visa_category"], strict=True))
+    v["_excess"] = [
+        (loc, cat) in flagged_keys
+        for loc, cat in zip(v["location"], v["visa_category"], strict=True)
+    ]
+    totals = v.groupby(key, observed=True, as_index=False).agg(
+        count=("count", "sum"), _excess=("_excess", "any")
+    )
+    totals = totals.merge(_places(v, key), on=key, how="left")
     monthly = totals[totals["basis"] == "month"].copy()
     if not monthly.empty:
         monthly["_year"] = monthly["period_start"].dt.year
         monthly["_month"] = monthly["period_start"].dt.month
         group = [k for k in key if k not in PERIOD] + ["_year"]
+        monthly = pd.concat([monthly, _zero_months(monthly, group)], ignore_index=True)
         monthly = monthly.sort_values([*group, "_month"])
         g = monthly.groupby(group, observed=True, sort=False)
         monthly["_complete"] = g["_month"].cumcount() + 1 == monthly["_month"]
         monthly["count"] = g["count"].cumsum()
+        monthly["_excess"] = g["_excess"].cummax()
+        monthly["location"] = _cumulative_join(monthly["location"], g.ngroup())
         monthly = monthly[monthly["_complete"]]
         monthly["basis"] = "ytd"
         monthly["period_start"] = pd.to_datetime(dict(year=monthly["_year"], month=1, day=1))
-        totals = pd.concat([totals, monthly[[*key, "count"]]], ignore_index=True)
+        totals = pd.concat(
+            [totals, monthly[[*key, "count", "location", "_excess"]]], ignore_index=True
+        )
+    places = totals.groupby(row_key, observed=True, as_index=False).agg(
+        issued_exceeds_applied=("_excess", "any")
+    )
+    places = places.merge(_places(totals, row_key), on=row_key, how="left")
     wide = totals.pivot_table(
-        index=[k for k in key if k != "measure"], columns="measure", values="count", aggfunc="sum"
+        index=row_key, columns="measure", values="count", aggfunc="sum"
     ).reset_index()
+    wide = wide.merge(places, on=row_key, how="left")
     for m in ("applied", "issued", "not_issued"):
         if m not in wide:
             wide[m] = np.nan
@@ -346,8 +504,32 @@ def visa_summary(visas: pd.DataFrame) -> pd.DataFrame:
     ].replace(0, np.nan)
     for col in ("consulate_country", "nationality"):
         wide[col] = wide[col].replace("", None)
-    wide["label"] = np.where(wide["basis"] == "ytd", "sum of monthly reports", "")
+    zero = wide["source"].isin([x for x in wide["source"].unique() if missing_month_is_zero(x)])
+    wide["label"] = np.where(
+        wide["basis"] != "ytd",
+        "",
+        np.where(
+            zero,
+            "sum of monthly reports; a month without a row counts as 0",
+            "sum of monthly reports",
+        ),
+    )
+    wide["issued_exceeds_applied"] = wide["issued_exceeds_applied"].fillna(False).astype(bool)
     return wide
+
+
+def _cumulative_join(locations: pd.Series, groups: pd.Series) -> list[str | None]:
+    """Running `_joined` of `locations` within each group, in the frame's order."""
+    out: list[str | None] = []
+    current: dict[str, None] = {}
+    last = None
+    for loc, grp in zip(locations.tolist(), groups.tolist(), strict=True):
+        if grp != last:
+            current, last = {}, grp
+        if isinstance(loc, str) and loc:
+            current.update(dict.fromkeys(loc.split("; ")))
+        out.append("; ".join(current) or None)
+    return out
 
 
 _NUMBER = re.compile(r"(\d+(?:[.,]\d+)?)")

@@ -10,6 +10,13 @@ FOB, imports CIF, turnover their sum); `value` is in USD. The files' share-of-to
 not published (shares are recomputed downstream) but are cross-checked against value / «Всего».
 A blank cell means no flow in that direction: no row is published and the cell is listed in
 `dropped`. «0,0» in the file means a negligible value (legend sheet); it is kept as 0.
+
+The EU group «Страны ЕС» is what the sheet lists under it: every sheet to 2022 (also the 2023
+edition's 2022 sheet) lists the United Kingdom among its members and the group total is the sum of
+28 members, so it is published as `EU28`; the 2023 sheet lists 27 (no United Kingdom) and is
+`EUU` (EU-27). The members are the rows between «Страны ЕС» and the next group row; their sum must
+equal the group row (`eu_membership`), else a warning. Growth across the change is computed on a
+constant EU-27 basis by `etl.metrics.growth`.
 """
 
 from __future__ import annotations
@@ -66,6 +73,13 @@ MONTH_STEMS = (
 )  # fmt: skip
 # «Всего\nв том числе» (2018 sheet): "of which" announces the breakdown, it is not part of the name.
 OF_WHICH = re.compile(r"[\s,:]*(в том числе|из них)\s*:?\s*$", re.IGNORECASE)
+
+# The EU group row and the codes of what it is, by whether the United Kingdom is listed inside it.
+EU_GROUP = "EUU"  # what etl/country_names/ru.csv maps «Страны ЕС» to
+EU_WITH_UK = "EU28"
+UK = "GBR"
+# Members' cells are rounded to 0.1 thousand USD (or finer): the sum may be off by 0.05 each.
+MEMBER_ROUNDING = 0.05
 
 # The rule each Problem states; a user reads these, so they say what is expected.
 RULE_NO_HEADER = (
@@ -673,6 +687,41 @@ def _share_warnings(frame: pd.DataFrame, problems: list[Problem]) -> list[str]:
     return warnings
 
 
+def eu_membership(frame: pd.DataFrame) -> tuple[pd.Series, list[str]]:
+    """Partner codes with each sheet's «Страны ЕС» coded by its members: EU28 if GBR is listed.
+
+    Members are the country rows after the group row up to the next group row (sheet order). The
+    listing is trusted only when the members add up to the group row in every flow; otherwise a
+    warning names the sheet and the code stays `EUU`.
+    """
+    codes = frame["partner"].copy()
+    warnings: list[str] = []
+    aggregate = frame["partner"].map(countries.is_aggregate).astype(bool)
+    for (file, _sheet), rows in frame.groupby(["file", "sheet"], sort=False):
+        rows = rows.sort_values("row")
+        group = rows.index[rows["partner"] == EU_GROUP]
+        if len(group) != 1:
+            continue
+        after = rows.loc[rows["row"] > rows.at[group[0], "row"]]
+        stop = after.index[aggregate[after.index]]
+        members = after[after["row"] < after.at[stop[0], "row"]] if len(stop) else after
+        off = [
+            f"{FLOW_WORDS[f]} {rows.at[group[0], f]:,.1f} vs {members[f].sum():,.1f}"
+            for f in FLOWS
+            if abs(rows.at[group[0], f] - members[f].fillna(0).sum())
+            > MEMBER_ROUNDING * len(members) + 1e-6 * abs(rows.at[group[0], f])
+        ]
+        if off:
+            warnings.append(
+                f"{file}: {rows.at[group[0], 'location']}: «Страны ЕС» is not the sum of the "
+                f"{len(members)} countries listed under it ({'; '.join(off)} thousand USD); "
+                f"published as {EU_GROUP}"
+            )
+        elif UK in set(members["partner"]):
+            codes[group[0]] = EU_WITH_UK
+    return codes, warnings
+
+
 def split(frame: pd.DataFrame) -> Split:
     """Map partners, drop blank cells and repeated partners; raise InputError on bad rows."""
     frame = frame.reset_index(drop=True)
@@ -691,6 +740,9 @@ def split(frame: pd.DataFrame) -> Split:
     frame = frame.assign(partner=codes)
     problems += _sum_problems(frame)
     warnings = _share_warnings(frame, problems)
+    eu_codes, eu_warnings = eu_membership(frame)
+    frame = frame.assign(partner=eu_codes)
+    warnings += eu_warnings
     dropped += _blank_cells(frame)
     long, duplicates, dup_problems = _dedupe(_melt(frame))
     problems += dup_problems

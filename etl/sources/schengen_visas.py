@@ -4,6 +4,7 @@ Row grain: issuing state x consulate (country and city where the application was
 category x measure x calendar year; `count` is a number of visas or applications. Counts are by
 place of application, not by the applicant's nationality: "visas issued in Kazakhstan" is close to,
 but is not, "visas issued to Kazakh citizens". National long-stay (D) visas are not included.
+`location` is the cell's row: "<file>, sheet 'Data for consulates', row 1036" (Italy, Astana, 2024).
 
 Two consulate tables are read from each workbook:
 - 'Data for consulates' (states fully applying the Schengen acquis): categories "uniform" (C visas,
@@ -26,6 +27,10 @@ Caveats, by edition:
   sheet cover January-March (published with basis "quarter", Q1 2024), and their rows in 'Data for
   consulates' cover April-December while carrying the calendar year like every row of that sheet
   (the schema has no basis for a nine-month period); a warning says so.
+- Issued above applied: 86 rows publish more uniform visas issued than applied for (France,
+  Almaty, 2019: 3 applied, 50 issued), and more count uniform visas plus LTVs issued above the
+  uniform applications (Bulgaria, Astana, 2024). They are kept as printed, with a warning per row
+  (`etl.visa_checks`); `etl.metrics.visa_summary` marks them.
 - The 2020 edition's Description sheet still speaks of 2019 (text not updated); the year comes from
   the file name and the Description sheet only cross-checks it.
 """
@@ -47,7 +52,7 @@ from typing import Any
 import pandas as pd
 import python_calamine
 
-from etl import corrections, countries, periods, registry
+from etl import corrections, countries, periods, registry, visa_checks
 from etl.errors import InputError, Problem, shorten
 from etl.schemas import VISA_KEY
 from etl.sources.base import Dropped, FileRead, SourceResult, Tidy, read_folder
@@ -604,6 +609,7 @@ class _Builder:
             "nationality": None, "visa_category": rec.category, "measure": rec.measure,
             "basis": basis, "period_start": start, "period_end": end, "count": value,
             "vintage": f"{rec.edition} edition", "citation": self.cite(rec),
+            "location": f"{rec.file}, sheet '{rec.sheet}', row {rec.row}",
             "_file": rec.file, "_sheet": rec.sheet, "_table": rec.table, "_role": rec.role,
         }  # fmt: skip
         for column, item in row.items():
@@ -687,12 +693,12 @@ def _normalize(frame: pd.DataFrame) -> Normalized:
     tidy = pd.DataFrame(build.out, columns=[*TIDY_COLUMNS, "_file", "_sheet", "_table", "_role"])
     tidy["count"] = tidy["count"].astype("int64")
     dropped = _row_dropped(frame) + build.dropped + build.blank_cells()
-    warnings = _check_total_rows(frame, tidy) + _overlap_warnings(tidy)
+    warnings = _check_total_rows(frame, tidy) + _overlap_warnings(tidy) + _excess_warnings(tidy)
     return Normalized(tidy, dropped, warnings)
 
 
 # The tidy visas columns, in the order `schemas.Visas` lists them.
-TIDY_COLUMNS = [*VISA_KEY, "count", "vintage", "citation"]
+TIDY_COLUMNS = [*VISA_KEY, "count", "vintage", "citation", "location"]
 
 
 def _check_total_rows(frame: pd.DataFrame, tidy: pd.DataFrame) -> list[str]:
@@ -714,6 +720,12 @@ def _check_total_rows(frame: pd.DataFrame, tidy: pd.DataFrame) -> list[str]:
                 f"'{rec.header.strip()}' but the consulate rows add up to {summed:,}"
             )
     return warnings
+
+
+def _excess_warnings(tidy: pd.DataFrame) -> list[str]:
+    """One warning per consulate row issuing more visas than it received applications for."""
+    excess = visa_checks.issued_exceeds_applied(tidy)
+    return [visa_checks.warning(row) for row in excess.to_dict("records")]
 
 
 def _overlap_warnings(tidy: pd.DataFrame) -> list[str]:

@@ -9,6 +9,15 @@ that monthly issuance reports should not be added up to a fiscal-year total (lat
 are not back-filled into earlier months). A Jan-May sum is therefore an approximation and must be
 labelled as a sum of monthly reports.
 
+Zero months: the tables list only nationality x class pairs with at least one visa issued in the
+month, so a pair absent from a month's file means none were issued that month (zero), not that the
+month is missing. `MISSING_MONTH_IS_ZERO` says so to `etl.metrics`, whose Jan-X sums per class
+count such a month as 0 (else a class with one zero month would drop out of every later Jan-X
+sum, and the per-class sums would fall short of the total).
+
+Each row's `location` is the file and its line ("2024-05-01.jsonl, line 1234"; "lines 12, 13" when
+two listed lines were summed).
+
 The files are a third party's PDF-table extraction (one JSON object per table row, all strings),
 with defects this reader copes with rather than crashes on:
 - a fourth key `NationalityVisa ClassIssuances` (2023-06, 2024-01, 2024-11) holding a whole row
@@ -49,6 +58,8 @@ FAMILY = "us_state"
 TABLE = "visas"
 ISSUER = "USA"
 VINTAGE = "monthly report"
+# The State Department omits nationality x class pairs with no visa in the month (see docstring).
+MISSING_MONTH_IS_ZERO = True
 FIELDS = ("Nationality", "Visa Class", "Issuances")
 GLUED_KEY = "NationalityVisa ClassIssuances"
 FILE_RE = re.compile(r"^(\d{4})-(\d{2})-01\.jsonl$")
@@ -59,7 +70,7 @@ READ_COLUMNS = [
     "file", "year", "month", "line", "location", "kind", "nationality", "visa_class",
     "issuances", "content",
 ]  # fmt: skip
-TIDY_COLUMNS = [*VISA_KEY, "count", "vintage", "citation"]  # in `schemas.Visas` order
+TIDY_COLUMNS = [*VISA_KEY, "count", "vintage", "citation", "location"]  # `schemas.Visas` order
 # What each kind of non-data line is, for `dropped`.
 DROP_REASONS = {
     "footnote": "footnote row, not a nationality",
@@ -279,7 +290,7 @@ class _Builder:
         """Column lists built directly: 88,000 rows, so no per-row pandas or period calls."""
         per_file: dict[str, tuple[str, pd.Timestamp, pd.Timestamp]] = {}
         cols: dict[str, list] = {c: [] for c in ("nationality", "visa_category", "count")}
-        cols.update(period_start=[], period_end=[], citation=[])
+        cols.update(period_start=[], period_end=[], citation=[], location=[])
         for (file, code, visa_class), row in self.rows.items():
             if file not in per_file:
                 start, end = periods.month_period(row["year"], row["month"])
@@ -293,6 +304,7 @@ class _Builder:
             cols["period_start"].append(start)
             cols["period_end"].append(end)
             cols["citation"].append(template.replace(CITE_SLOT, where))
+            cols["location"].append(f"{file}, {where}")
         frame = pd.DataFrame(cols).assign(
             source=SOURCE, issuer=ISSUER, consulate_country=None, consulate=None,
             measure="issued", basis="month", vintage=VINTAGE,

@@ -3,8 +3,11 @@
 Grain: host (Kazakhstan) x partner (ISO alpha-2 or wiiw aggregate code) x measure x calendar year,
 2003-2021, in EUR (the file says `EUR m`; `value` is in euros, `value_usd` is left empty for the
 lead's cited FX table). "FDI inflow" is the **net** inflow (BPM5 to 2012, BPM6 directional
-principle from 2013), "FDI inward stock" the year-end position. Shares wiiw computed
-(`in % of total`) are not published: tradeboard derives shares itself from the World row.
+principle from 2013), "FDI inward stock" the year-end position. Each row's `note` opens with its
+methodology, "BPM5 basis." or "BPM6 basis (directional principle).", by the year the footnote
+names ("From 2013 based on BPM6"), so sums across 2012/2013 can say they mix the two. Shares
+wiiw computed (`in % of total`) are not published: tradeboard derives shares itself from the
+World row.
 
 The export's second table (`wiiw-fdi-database.csv`, FDI by economic activity) is listed but not
 read: the fdi frame has no activity dimension.
@@ -54,6 +57,10 @@ ACTIVITY_WARNING = "activity breakdown not used"
 # wiiw attaches the methodological footnote to the total only, saying it holds for every partner.
 GENERAL_FOOTNOTE = "valid for all countries"
 _YEAR = re.compile(r"_?(\d{4})")
+# wiiw's footnote names the first BPM6 year: "From 2013 based on BPM6, directional principle."
+BPM6_FROM = re.compile(r"from (\d{4}) based on BPM6", re.IGNORECASE)
+BPM5_NOTE = "BPM5 basis."
+BPM6_NOTE = "BPM6 basis (directional principle)."
 _HEADER_SCAN = 20
 
 
@@ -266,6 +273,14 @@ def _notes(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(notes, index=frame.index, dtype=object)
 
 
+def methodology_note(note: str | None, year: int) -> str | None:
+    """The note with the row's methodology in front, when the footnote says when BPM6 starts."""
+    found = BPM6_FROM.search(note or "")
+    if found is None:
+        return note
+    return f"{BPM6_NOTE if year >= int(found[1]) else BPM5_NOTE} {note}"
+
+
 def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     """Tidy `Fdi` rows (EUR m values) from `read()` output; see `not_published` for the rest."""
     repeats, problems = repeated_lines(frame)
@@ -331,7 +346,7 @@ def normalize(frame: pd.DataFrame) -> pd.DataFrame:
                 "value_usd": number * factor if currency == "USD" else None,
                 "vintage": VINTAGE,
                 "citation": registry.citation(SOURCE, str(r.file), r.direction),
-                "note": r.note,
+                "note": methodology_note(r.note, int(r.year)),
             }
         )
     if problems:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from etl import metrics
 from etl.schemas import Trade
 from etl.sources import bns_trade_by_country as bns
 from etl.sources.base import SourceResult
@@ -159,8 +160,8 @@ def test_keys_are_unique_and_codes_iso(trade: pd.DataFrame) -> None:
     assert not trade.duplicated(subset=key).any()
     assert set(trade["reporter"]) == {"KAZ"}
     aggregates = set(trade.loc[trade["partner_is_aggregate"], "partner"])
-    assert aggregates == {"WLD", "XCS", "XEA", "XNE", "XRW", "XEC", "EUU", "XNU", "XAS", "XAM",
-                          "XAF", "XOC"}  # fmt: skip
+    assert aggregates == {"WLD", "XCS", "XEA", "XNE", "XRW", "XEC", "EUU", "EU28", "XNU", "XAS",
+                          "XAM", "XAF", "XOC"}  # fmt: skip
 
 
 def test_read_keeps_the_file_faithful(shared_data: Path) -> None:
@@ -172,3 +173,46 @@ def test_read_keeps_the_file_faithful(shared_data: Path) -> None:
     assert italy["row"] == 38
     assert italy["turnover_share"] == pytest.approx(11.51943)
     assert set(frame["edition_year"]) == {2023}
+
+
+# ---- issue 14: «Страны ЕС» is what each sheet lists under it ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("edition", "sheet", "code"),
+    [(e, s, "EUU" if s == "2023" else "EU28") for e, sheets in FILES.items() for s in sheets],
+)
+def test_eu_group_is_coded_by_the_members_its_sheet_lists(
+    trade: pd.DataFrame, edition: int, sheet: str, code: str
+) -> None:
+    rows = trade[
+        (trade["vintage"] == f"{edition} edition")
+        & trade["location"].str.contains(f"sheet '{sheet}',", regex=False)
+        & (trade["partner_label"] == "Страны ЕС")
+    ]
+    assert set(rows["partner"]) == {code}
+
+
+def test_eu28_is_the_sum_of_27_members_and_the_uk(trade: pd.DataFrame) -> None:
+    eu28 = thousand_usd(trade, "2023 edition", 2022, "EU28", "turnover")
+    gbr = thousand_usd(trade, "2023 edition", 2022, "GBR", "turnover")
+    eu27 = thousand_usd(trade, "2023 edition", 2023, "EUU", "turnover")
+    assert eu28 == pytest.approx(41_875_385.2, abs=0.05)
+    assert eu27 == pytest.approx(41_302_826.2, abs=0.05)
+    assert eu27 / eu28 - 1 == pytest.approx(-0.0137, abs=5e-5)  # the unlike comparison
+    assert eu27 / (eu28 - gbr) - 1 == pytest.approx(0.0318, abs=5e-5)
+
+
+def test_2023_eu_growth_is_on_a_constant_eu27_basis(result: SourceResult) -> None:
+    assert not [w for w in result.warnings if "Страны ЕС" in w]
+    growth = metrics.growth(result.frames["trade"])
+    eu = growth[
+        (growth["partner"].isin(["EUU", "EU28"]))
+        & (growth["period_start"] == pd.Timestamp(2023, 1, 1))
+        & (growth["flow"] == "turnover")
+    ]
+    assert len(eu) == 1
+    row = eu.iloc[0]
+    assert row["partner"] == "EUU"
+    assert row["yoy_growth"] == pytest.approx(0.0318, abs=5e-5)  # not -1.37 % on EU-28
+    assert "constant basis" in row["comparison"] and "less United Kingdom" in row["comparison"]

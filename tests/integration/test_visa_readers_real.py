@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from etl import metrics, visa_checks
 from etl.schemas import Visas
 from etl.sources import schengen_visas, us_niv_visas
 from tests.conftest import source_folder
@@ -180,3 +181,75 @@ def test_garbled_lines_of_the_extraction(us):
 def test_pseudo_nationalities_have_their_own_codes(us):
     codes = set(us.frames["visas"]["nationality"])
     assert {"XNN", "XNS", "XBN", "CHN", "TWN", "HKG", "KOR", "GBR"} <= codes
+
+
+# ---- issue 14: exact places, zero months, issued above applied --------------------------------
+
+MAIN_2024 = "2024-schengen-visa-statistics-consulates_en.xlsx, sheet 'Data for consulates'"
+
+
+def test_each_schengen_row_names_its_exact_row(schengen):
+    frame = schengen.frames["visas"]
+    y2024 = frame[frame["vintage"] == "2024 edition"]
+    ita = y2024[(y2024["issuer"] == "ITA") & (y2024["visa_category"] == "uniform")]
+    at = ita.drop_duplicates("location").set_index("location")["consulate_country"]
+    assert at[f"{MAIN_2024}, row 1036"] == "KAZ"  # Astana
+    assert at[f"{MAIN_2024}, row 961"] == "ALB"  # Tirana: never cited for Kazakhstan
+    assert frame["location"].notna().all()
+
+
+def test_visa_summary_cites_the_rows_it_sums(schengen):
+    summary = metrics.visa_summary(schengen.frames["visas"])
+    ita = summary[
+        (summary["issuer"] == "ITA")
+        & (summary["consulate_country"] == "KAZ")
+        & (summary["visa_category"] == "uniform")
+        & (summary["period_start"] == pd.Timestamp(2024, 1, 1))
+    ]
+    assert ita["location"].item() == f"{MAIN_2024}, row 1036"
+    assert ita["issued"].item() == 25108
+
+
+def test_jan_may_per_class_sums_equal_the_total(us):
+    """A class without a row in a month had no visa that month: 14,506, not 14,429."""
+    summary = metrics.visa_summary(us.frames["visas"])
+    kz = summary[(summary["nationality"] == "KAZ") & (summary["basis"] == "ytd")]
+    may = kz.groupby("period_end")["issued"].sum()
+    assert may[pd.Timestamp(2024, 5, 31)] == 14506
+    assert may[pd.Timestamp(2023, 5, 31)] == 13874
+    assert us_niv_visas.MISSING_MONTH_IS_ZERO
+    zimbabwe = us.frames["visas"]
+    zimbabwe = zimbabwe[
+        (zimbabwe["nationality"] == "ZWE")
+        & (zimbabwe["visa_category"] == "R1")
+        & (zimbabwe["period_start"] == "2024-01-01")
+    ]
+    assert zimbabwe["location"].item() == "2024-01-01.jsonl, line 3613"
+
+
+def test_every_row_issuing_more_than_applied_is_warned_about(schengen):
+    warnings = [w for w in schengen.warnings if "visa applications (kept as printed" in w]
+    assert (
+        "2019-consulates-schengen-visa-stats.xlsx, sheet 'Data for consulates', row 441: FRA "
+        "consulate in Almaty (KAZ), 2019: 50 uniform visas issued, more than the 3 uniform visa "
+        "applications" in "\n".join(warnings)
+    )
+    assert (
+        f"{MAIN_2024}, row 187: BGR consulate in Astana (KAZ), 2024: 5,199 uniform visas issued "
+        "+ 1,733 LTVs = 6,932, more than the 5,673 uniform visa applications" in "\n".join(warnings)
+    )
+    # 86 rows issue more uniform visas than applied for; with LTVs added, 274
+    excess = visa_checks.issued_exceeds_applied(schengen.frames["visas"])
+    uniform_rows = excess[excess["visa_category"] == "uniform"]
+    assert (uniform_rows["issued"] > uniform_rows["applied"]).sum() == 86
+    assert len(uniform_rows) == 274
+    assert len(warnings) == len(excess)
+    summary = metrics.visa_summary(schengen.frames["visas"])
+    bgr = summary[
+        (summary["issuer"] == "BGR")
+        & (summary["consulate_country"] == "KAZ")
+        & (summary["visa_category"] == "uniform")
+    ]
+    assert bgr.set_index("period_start")["issued_exceeds_applied"].to_dict() == {
+        pd.Timestamp(2024, 1, 1): True
+    }

@@ -390,3 +390,39 @@ def test_workbook_without_any_trade_table_is_an_input_error(tmp_path: Path) -> N
     write_xlsx(tmp_path / "cover.xlsx", {"Обложка": pd.DataFrame([[TITLE]])})
     with pytest.raises(InputError, match=r"cover\.xlsx.*no sheet with a trade table"):
         bns.load(tmp_path)
+
+
+def eu_rows(members: dict[str, float], group: float) -> pd.DataFrame:
+    """«Страны ЕС», its members, then «Страны вне ЕС», as `split` sees them (codes mapped)."""
+    rows = [("EUU", "Страны ЕС", group), *((c, c, v) for c, v in members.items())]
+    rows.append(("XNU", "Страны вне ЕС", 1.0))
+    return pd.DataFrame(
+        [
+            {"file": "f.xls", "sheet": "2022", "row": 22 + i,
+             "location": f"sheet '2022', row {22 + i}", "partner": code, "partner_label": label,
+             "turnover": v, "export": v / 2, "import": v / 2}
+            for i, (code, label, v) in enumerate(rows)
+        ]
+    )  # fmt: skip
+
+
+def test_eu_group_listing_the_uk_is_eu28() -> None:
+    frame = eu_rows({"DEU": 10.0, "ITA": 20.0, "GBR": 5.0}, 35.0)
+    codes, warnings = bns.eu_membership(frame)
+    assert codes.iloc[0] == "EU28" and list(codes.iloc[1:]) == ["DEU", "ITA", "GBR", "XNU"]
+    assert warnings == []
+
+
+def test_eu_group_without_the_uk_stays_eu27() -> None:
+    codes, warnings = bns.eu_membership(eu_rows({"DEU": 10.0, "ITA": 20.0}, 30.0))
+    assert codes.iloc[0] == "EUU" and warnings == []
+
+
+def test_eu_group_that_is_not_the_sum_of_its_listed_members_is_warned_about() -> None:
+    codes, warnings = bns.eu_membership(eu_rows({"DEU": 10.0, "GBR": 5.0}, 99.0))
+    assert codes.iloc[0] == "EUU"
+    assert warnings == [
+        "f.xls: sheet '2022', row 22: «Страны ЕС» is not the sum of the 2 countries listed under "
+        "it (turnover 99.0 vs 15.0; exports 49.5 vs 7.5; imports 49.5 vs 7.5 thousand USD); "
+        "published as EUU"
+    ]

@@ -97,8 +97,12 @@ def test_footnote_valid_for_all_countries_reaches_every_row_of_its_direction(
 ) -> None:
     tidy = tidy_of(write(tmp_path / "wiiw_partners.csv"))
     notes = tidy.drop_duplicates(["investor", "measure"]).set_index(["investor", "measure"])["note"]
-    assert notes[("ITA", "net_inflow")] == GENERAL
-    assert notes[("ANT", "net_inflow")] == f"This time serie is no longer being updated. {GENERAL}"
+    bpm6 = wiiw_fdi.BPM6_NOTE  # the fixture's years (2019-2021) are BPM6 years
+    assert notes[("ITA", "net_inflow")] == f"{bpm6} {GENERAL}"
+    assert (
+        notes[("ANT", "net_inflow")]
+        == f"{bpm6} This time serie is no longer being updated. {GENERAL}"
+    )
     # The stock rows in this file carry no general footnote of their own.
     assert pd.isna(notes[("ITA", "inward_stock")])
 
@@ -191,3 +195,18 @@ def test_non_utf8_file_is_an_input_error(tmp_path: Path) -> None:
     path.write_bytes((HEADER + "\n").encode("utf-8") + b'"\xff\xfe"\n')
     with pytest.raises(InputError, match="file must be UTF-8"):
         wiiw_fdi.read(path)
+
+
+@pytest.mark.parametrize(
+    ("year", "opens_with"), [(2012, "BPM5 basis."), (2013, "BPM6 basis (directional principle).")]
+)
+def test_each_row_says_its_methodology_by_the_year_the_footnote_names(
+    year: int, opens_with: str
+) -> None:
+    note = wiiw_fdi.methodology_note(GENERAL, year)
+    assert note == f"{opens_with} {GENERAL}"
+
+
+def test_a_note_without_the_bpm6_year_is_left_as_it_is() -> None:
+    assert wiiw_fdi.methodology_note("-", 2010) == "-"
+    assert wiiw_fdi.methodology_note(None, 2010) is None
