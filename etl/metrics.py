@@ -31,18 +31,24 @@ def _derived_rows(base: pd.DataFrame, derivation: str) -> pd.DataFrame:
     return out
 
 
+FLOW_PAIR = ["export", "import"]
+
+
 def turnover_from_flows(trade: pd.DataFrame) -> pd.DataFrame:
     """Turnover = exports + imports for series whose source publishes only the two flows."""
     key = [c for c in [*SERIES, *PERIOD, "vintage"] if c != "flow"]
     has_turnover = trade.loc[trade["flow"] == "turnover", ["source"]].drop_duplicates()
     flows = trade[
-        trade["flow"].isin(["export", "import"]) & ~trade["source"].isin(has_turnover["source"])
+        trade["flow"].isin(FLOW_PAIR) & ~trade["source"].isin(has_turnover["source"])
     ]
     if flows.empty:
         return trade.iloc[0:0].assign(derivation=pd.Series(dtype=str))
     wide = flows.pivot_table(
         index=key, columns="flow", values=["value", "value_usd"], aggfunc="first"
     )
+    # pivot_table drops a column that is empty everywhere (no imports in the run, or no USD
+    # value for a EUR-only run): both flows and both values must exist before they are added.
+    wide = wide.reindex(columns=pd.MultiIndex.from_product([["value", "value_usd"], FLOW_PAIR]))
     wide = wide.dropna(subset=[("value", "export"), ("value", "import")])
     first = flows.drop_duplicates(key).set_index(key)
     out = first.loc[wide.index].copy()

@@ -344,3 +344,14 @@ def test_fdi_cumulative_says_when_a_window_mixes_bpm5_and_bpm6_years():
     )
     assert cum[(2005, 2012)] == f"{title} 2005–2012"
     assert cum[(2013, 2021)] == f"{title} 2013–2021"
+
+
+def test_turnover_needs_both_flows_and_survives_runs_without_imports_or_usd() -> None:
+    exports_only = pd.DataFrame([row("ITA", "export", 10, source="comext")])
+    assert metrics.turnover_from_flows(exports_only).empty
+    eur = pd.DataFrame(
+        [row("ITA", "export", 10, source="comext"), row("ITA", "import", 5, source="comext")]
+    ).assign(currency="EUR", value_usd=float("nan"))
+    turnover = metrics.turnover_from_flows(eur)
+    assert turnover["value"].tolist() == [15.0]
+    assert turnover["value_usd"].isna().all()
