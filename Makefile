@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 MIRROR ?=
+ONLINE ?=
+FILE ?=
+SOURCE ?=
+EDITION ?=
+INTO ?=
 SIZES ?=
 HOST ?= 127.0.0.1
 PORT ?= 8050
@@ -11,7 +16,7 @@ CLEAN := data/clean
 ETL_INPUTS := data/raw/sources.toml data/raw/facts/facts.yaml $(shell find etl -name '*.py' -o -name '*.csv' 2>/dev/null)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup etl run serve test test-fast lint format png bench load clean-data
+.PHONY: help setup etl add fetch run serve test test-fast lint format png bench load clean-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,8 +32,14 @@ setup: $(VENV)/.installed ## create .venv and install tradeboard with dev tools 
 $(CLEAN)/report.json: $(VENV)/.installed $(ETL_INPUTS)
 	$(PY) -m etl $(if $(MIRROR),--mirror $(MIRROR))
 
-etl: setup ## build data/clean/ from data/raw/ (MIRROR=dir to copy snapshots from a local folder)
-	$(PY) -m etl $(if $(MIRROR),--mirror $(MIRROR))
+etl: setup ## build data/clean/ from data/raw/ (MIRROR=dir: copy snapshots from; ONLINE=1: fetch first)
+	$(PY) -m etl $(if $(MIRROR),--mirror $(MIRROR)) $(if $(filter 1 yes true,$(ONLINE)),--online)
+
+add: setup ## record a new edition: make add FILE=path SOURCE=folder [EDITION=text] [INTO=sub-folder]
+	$(PY) -m etl add $(FILE) --source $(SOURCE) $(if $(EDITION),--edition "$(EDITION)") $(if $(INTO),--into $(INTO))
+
+fetch: setup ## download live sources into data/raw/<source>/fetched/<date>/ (python -m etl fetch)
+	$(PY) -m etl fetch
 
 run: $(CLEAN)/report.json ## set up, refresh data/clean/ if stale, serve the dashboard on http://127.0.0.1:8050
 	$(PY) -m dashboard --host $(HOST) --port $(PORT) --open

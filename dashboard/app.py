@@ -19,12 +19,13 @@ from pathlib import Path
 
 import dash
 import flask
-from dash import html
+from dash import dcc, html
 
 from dashboard import callbacks
 from dashboard.data import NoCleanData, Store
-from dashboard.layout import page_content
+from dashboard.layout import nav_links, page_content
 from dashboard.pages import PAGES
+from dashboard.state import ViewState
 from etl import paths
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,49 @@ def _page_layout(page: str) -> Callable[..., html.Div]:
     return layout
 
 
+def _not_found(**_: object) -> html.Div:
+    """The page for an unknown path: the top nav, and a sentence with the way back."""
+    store: Store = flask.current_app.config[STORE_KEY]
+    try:
+        data = store.get()
+    except NoCleanData:
+        data = None
+    return html.Div(
+        [
+            html.Header(
+                [
+                    html.Div(
+                        [
+                            html.Span("tradeboard", className="brand"),
+                            html.Span("Page not found", className="page-title"),
+                        ],
+                        className="brand-row",
+                    ),
+                    html.Nav(
+                        nav_links("", ViewState(), data),
+                        className="nav",
+                        **{"aria-label": "Pages"},
+                    ),
+                ],
+                className="topbar",
+            ),
+            html.H1("Page not found (404)"),
+            html.P(
+                "There is no page at this address. Choose a page above, or start from the overview."
+            ),
+            dcc.Link("Go to the overview", href="/"),
+        ],
+        className="page page-not-found",
+    )
+
+
+def is_page_path(path: str) -> bool:
+    """A path the app has a page for (or serves files and callbacks at)."""
+    if path.startswith(("/_dash-", "/assets/", "/_favicon", "/_reload-hash")):
+        return True
+    return (path.rstrip("/") or "/") in {meta.path for meta in PAGES.values()}
+
+
 def create_app(clean: Path | None = None) -> dash.Dash:
     store = Store(Path(clean) if clean is not None else paths.clean_dir())
     app = dash.Dash(
@@ -105,6 +149,11 @@ def create_app(clean: Path | None = None) -> dash.Dash:
             order=order,
             layout=_page_layout(page),
         )
+    # Dash Pages shows the module "not_found_404" for unknown paths; the HTTP status is set to
+    # 404 in `_add_http_hooks`.
+    dash.register_page(
+        "not_found_404", path="/404", title="Page not found · tradeboard", layout=_not_found
+    )
     app.layout = html.Div([dash.page_container])
     callbacks.register(app, lambda: store)
     _add_http_hooks(app)
@@ -247,6 +296,12 @@ def _add_http_hooks(app: dash.Dash) -> None:
         if n not in csp:
             csp.clear()
             csp[n] = content_security_policy(app)
+        if (
+            response.status_code == 200
+            and response.mimetype == "text/html"
+            and not is_page_path(flask.request.path)
+        ):
+            response.status_code = 404  # Dash answers every path with its page shell
         headers = response.headers
         headers["Content-Security-Policy"] = csp[n]
         headers.setdefault("X-Content-Type-Options", "nosniff")

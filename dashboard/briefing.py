@@ -13,20 +13,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from dashboard import query
 from dashboard.data import CleanData
+from dashboard.figures import products as product_figures
 from dashboard.figures.common import fmt_amount, fmt_count, fmt_pct, possessive_name
 from dashboard.figures.visas import SUM_OF_MONTHS
 from dashboard.query import frame, plain
 from dashboard.state import ViewState
-from etl import countries, periods
+from etl import countries, periods, products
 from etl.labels import FLOW_WORD, FLOWS
 
 STATUS_ORDER = ("contradicted", "partial", "not checkable", "consistent")
+OTHER_SIDE = "claims"  # topic of a curated figure stated from the other side of the pair
+TOPIC_HEADINGS = {
+    "trade": "Trade",
+    "coverage": "Trade",
+    "products": "Products",
+    "fdi": "Investment",
+    "visas": "Visas",
+    OTHER_SIDE: "Other published figures",
+}
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,7 @@ class Sentence:
     footnotes: list[Footnote] = field(default_factory=list)
     checks: list[FactCheck] = field(default_factory=list)
     topic: str = ""
+    period: str = ""  # the period its figure covers: checks of another period are not its own
 
     @property
     def check(self) -> FactCheck | None:
@@ -169,18 +180,16 @@ def fact_checks(data: CleanData, state: ViewState) -> list[tuple[str, FactCheck]
     if checks.empty or "fact_id" not in checks:
         return []
     checks = plain(checks)
-    mine = (
-        (checks["topic"] != "visas")
-        & (checks["reporter"] == state.reporter)
-        & (checks["partner"] == state.partner)
-    ) | (
-        (checks["topic"] == "visas")
-        & (checks["reporter"] == state.partner)
-        & (checks["partner"] == state.reporter)
-    )
+    forward = (checks["reporter"] == state.reporter) & (checks["partner"] == state.partner)
+    backward = (checks["reporter"] == state.partner) & (checks["partner"] == state.reporter)
+    # A document about the pair concerns it from either side (audit 7: the seed press release
+    # on Kazakhstan–Italy is also about Italy–Kazakhstan). Only figures stated from this view's
+    # side (issuer = partner for visas) can sit beside a sentence; the rest are listed as claims.
+    is_visa = checks["topic"] == "visas"
+    own_side = (~is_visa & forward) | (is_visa & backward)
     facts = plain(frame(data, "facts"))
     out = []
-    for _, row in checks[mine].iterrows():
+    for index, row in checks[forward | backward].iterrows():
         computed = row["computed_value"]
         computed = None if pd.isna(computed) else float(computed)
         source = data.sources.short_of_citation(str(row.get("computed_source") or ""))
@@ -193,7 +202,7 @@ def fact_checks(data: CleanData, state: ViewState) -> list[tuple[str, FactCheck]
         flow = None if fact is None or pd.isna(fact.get("flow")) else str(fact["flow"])
         out.append(
             (
-                str(row["topic"]),
+                str(row["topic"]) if own_side[index] else OTHER_SIDE,
                 FactCheck(
                     fact_id=str(row["fact_id"]),
                     document=_document(fact),
@@ -234,7 +243,7 @@ def _rank_share(data: CleanData, state: ViewState, source: str, year: int) -> Se
     group = plain(group[group["period_start"].dt.year == year])
     row = group[group["partner"] == state.partner]
     if row.empty:
-        return None
+        return _share_not_computable(data, state, source, year)
     r = row.iloc[0]
     partner, reporter = countries.label(state.partner), countries.label(state.reporter)
     short = data.sources.short(source)
@@ -263,7 +272,51 @@ def _rank_share(data: CleanData, state: ViewState, source: str, year: int) -> Se
             f"{partner} is {reporter}'s {place} trading partner{after}, with "
             f"{fmt_pct(r['share'])} of turnover in {year} ({short}, {vintage})."
         )
-    return Sentence(text, [_footnote(data, source, r["citation"], vintage)], topic="trade")
+    flows = query.annual_flows(data, source, state.reporter, state.partner)
+    flows = plain(flows[flows["year"] == year]).set_index("flow") if len(flows) else flows
+    notes = (
+        _flow_notes(data, source, flows, "turnover")
+        if "turnover" in getattr(flows, "index", [])
+        else [_footnote(data, source, r["citation"], vintage)]
+    )
+    return Sentence(text, notes, topic="trade", period=str(year))
+
+
+def _share_not_computable(
+    data: CleanData, state: ViewState, source: str, year: int
+) -> Sentence | None:
+    """The pair's values come from a table with no World row of the same vintage (FCS's main
+    partners, published monthly): a share of another table's total would mix editions."""
+    flows = query.annual_flows(data, source, state.reporter, state.partner)
+    rows = flows[flows["year"] == year] if not flows.empty else flows
+    if rows.empty:
+        return None
+    vintage = str(rows["vintage"].iloc[-1])
+    monthly = query.select(
+        "trade", data, source=source, reporter=state.reporter, basis="month", vintage=vintage
+    )
+    named = {str(c) for c in monthly["partner"].unique()} - {query.WORLD} if len(monthly) else set()
+    these = f"these {len(named)} partners" if named else "this table"
+    text = (
+        f"{countries.label(state.partner)}'s share of {countries.label(state.reporter)}'s "
+        f"trade in {year}: share not computable: {data.sources.short(source)} publishes no "
+        f"total for {these} ({vintage})."
+    )
+    return Sentence(text, [], topic="trade", period=str(year))
+
+
+def _flow_notes(data: CleanData, source: str, flows: pd.DataFrame, flow: str) -> list[Footnote]:
+    """Footnotes for one flow's value: its own row, or for a derived turnover the export and
+    import rows it was added from (never the exports sheet alone)."""
+    row = flows.loc[flow]
+    derived = "derivation" in flows and isinstance(row.get("derivation"), str)
+    parts = ["export", "import"] if flow == "turnover" and derived else [flow]
+    if not all(p in flows.index for p in parts):
+        parts = [flow]
+    notes = [
+        _footnote(data, source, flows.loc[p, "citation"], flows.loc[p, "vintage"]) for p in parts
+    ]
+    return list(dict.fromkeys(notes))
 
 
 def _turnover(data: CleanData, state: ViewState, source: str, year: int) -> Sentence | None:
@@ -286,7 +339,9 @@ def _turnover(data: CleanData, state: ViewState, source: str, year: int) -> Sent
         f"{reporter}–{partner} trade turnover was {fmt_amount(t['value'], cur)} in {year}"
         f"{detail}; {data.sources.short(source)}, current prices."
     )
-    return Sentence(text, [_footnote(data, source, t["citation"], t["vintage"])], topic="trade")
+    return Sentence(
+        text, _flow_notes(data, source, flows, "turnover"), topic="trade", period=str(year)
+    )
 
 
 def _growth(data: CleanData, state: ViewState, source: str, year: int) -> Sentence | None:
@@ -303,6 +358,8 @@ def _growth(data: CleanData, state: ViewState, source: str, year: int) -> Senten
     )
     rows = rows[rows["period_start"].dt.year == year].set_index("flow")
     if "turnover" not in rows.index or pd.isna(rows.loc["turnover", "yoy_growth"]):
+        rows = _growth_from_flows(data, source, state, year)
+    if rows is None or "turnover" not in rows.index or pd.isna(rows.loc["turnover", "yoy_growth"]):
         return None
     t = rows.loc["turnover"]
     cur = str(t["currency"])
@@ -321,13 +378,31 @@ def _growth(data: CleanData, state: ViewState, source: str, year: int) -> Senten
         )
     flows = query.annual_flows(data, source, state.reporter, state.partner)
     notes = []
-    if not flows.empty:
-        hit = flows[(flows["year"] == year) & (flows["flow"] == "turnover")]
-        prev = flows[(flows["year"] == year - 1) & (flows["flow"] == "turnover")]
-        for r in (hit, prev):
-            if len(r):
-                notes.append(_footnote(data, source, r["citation"].iloc[0], r["vintage"].iloc[0]))
-    return Sentence(text, notes, topic="trade")
+    for y in (year, year - 1) if not flows.empty else ():
+        rows_y = plain(flows[flows["year"] == y]).set_index("flow")
+        if "turnover" in rows_y.index:
+            notes += _flow_notes(data, source, rows_y, "turnover")
+    return Sentence(text, list(dict.fromkeys(notes)), topic="trade", period=str(year))
+
+
+def _growth_from_flows(
+    data: CleanData, source: str, state: ViewState, year: int
+) -> pd.DataFrame | None:
+    """Turnover growth on a year earlier from the pair's annual values, where the ETL computed
+    none (Jan–Dec sums of FCS months); same source and vintage in both years."""
+    flows = query.annual_flows(data, source, state.reporter, state.partner)
+    if flows.empty:
+        return None
+    t = flows[flows["flow"] == "turnover"].set_index("year")
+    if year not in t.index or year - 1 not in t.index:
+        return None
+    if t.loc[year, "vintage"] != t.loc[year - 1, "vintage"]:
+        return None
+    now, before = float(t.loc[year, "value"]), float(t.loc[year - 1, "value"])
+    row = t.loc[year].copy()
+    row["previous_value"] = before
+    row["yoy_growth"] = (now - before) / before if before else math.nan
+    return pd.DataFrame([row]).assign(flow="turnover").set_index("flow")
 
 
 def _latest_ytd(data: CleanData, state: ViewState, year: int) -> Sentence | None:
@@ -389,8 +464,52 @@ def _latest_ytd(data: CleanData, state: ViewState, year: int) -> Sentence | None
             if cite.empty
             else [_footnote(data, src, cite["citation"].iloc[-1], cite["vintage"].iloc[-1])]
         )
-        return Sentence(text, notes, topic="trade")
+        return Sentence(text, notes, topic="trade", period=period)
     return None
+
+
+def _after_partners(data: CleanData, state: ViewState, source: str, year: int) -> Sentence | None:
+    """One plain sentence when the reporter's totals run past its data by partner (FCS: by
+    country to 2021, then only continents and totals)."""
+    world = query.select(
+        "trade_all", data, source=source, reporter=state.reporter, partner=query.WORLD
+    )
+    if world.empty:
+        return None
+    world = plain(world[world["flow"].isin(["export", "import"])])
+    later = world[world["period_end"].dt.year > year]
+    if later.empty:
+        return None
+    groups = query.select("trade_all", data, source=source, reporter=state.reporter)
+    groups = plain(groups[groups["period_end"].dt.year > year])
+    continents = sorted(
+        {
+            countries.label(c)
+            for c in groups["partner"]
+            if c != query.WORLD and countries.is_aggregate(c)
+        }
+    )
+    spans = []
+    for (basis, start, end), g in later.groupby(["basis", "period_start", "period_end"]):
+        if basis == "month":
+            continue
+        total = float(g["value"].sum())
+        spans.append((end, f"{periods.label(str(basis), start, end)} {fmt_amount(total, 'USD')}"))
+    if not spans:
+        return None
+    spans.sort()
+    short = data.sources.short(source)
+    what = f"continents ({', '.join(continents)}) and totals" if continents else "totals only"
+    text = (
+        f"{short} publishes {countries.label(state.reporter)}'s trade by country only to "
+        f"{year}; after that, {what}: exports + imports "
+        + ", ".join(t for _, t in spans)
+        + f"; {countries.label(state.partner)} is not shown separately."
+    )
+    last = later.sort_values("period_end").iloc[-1]
+    return Sentence(
+        text, [_footnote(data, source, last["citation"], last["vintage"])], topic="coverage"
+    )
 
 
 def _fdi(data: CleanData, state: ViewState) -> list[Sentence]:
@@ -461,15 +580,20 @@ def _visas(data: CleanData, state: ViewState) -> list[Sentence]:
             if pd.isna(r["issued_yoy_growth"])
             else (f", {fmt_pct(r['issued_yoy_growth'], signed=True)} on {year - 1}")
         )
-        applied = "" if pd.isna(r["applied"]) else f" from {counted(r['applied'], 'application')}"
+        # Audit 13: "+34.8% on 2023 from 26,562 applications" read as growth from applications.
+        applied = (
+            "" if pd.isna(r["applied"]) else f"; {counted(r['applied'], 'application')} were lodged"
+        )
         text = (
             f"{possessive_name(issuer)} consulates in {country} issued "
             f"{counted(r['issued'], 'Schengen visa')} in {year}{growth}{applied} "
             f"(uniform visas counted by place of application, not by nationality; "
             f"{data.sources.short(str(r['source']))})."
         )
-        cite = _visa_citation(data, str(r["source"]), state.partner, year)
-        out.append(Sentence(text, [cite] if cite else [], topic="visas"))
+        cite = _visa_citation(
+            data, str(r["source"]), state.partner, state.reporter, year, str(r["visa_category"])
+        )
+        out.append(Sentence(text, [cite] if cite else [], topic="visas", period=str(year)))
     monthly = query.nationality_monthly(data, state.partner, state.reporter)
     cmp = query.ytd_comparison(monthly)
     if cmp is not None:
@@ -494,18 +618,73 @@ def _visas(data: CleanData, state: ViewState) -> list[Sentence]:
     return out
 
 
-def _visa_citation(data: CleanData, source: str, issuer: str, year: int) -> Footnote | None:
+def _visa_citation(
+    data: CleanData,
+    source: str,
+    issuer: str,
+    country: str,
+    year: int,
+    category: str | None = None,
+) -> Footnote | None:
+    """The rows summed into the sentence's count: the issuer's consulates located in `country`
+    (audit 15: filtering by issuer alone cited the issuer's first consulate anywhere)."""
     v = frame(data, "visas")
     if v.empty:
         return None
     hit = v[
         (v["source"] == source)
         & (v["issuer"] == issuer)
+        & (v["consulate_country"] == country)
         & (v["period_start"] == pd.Timestamp(year, 1, 1))
     ]
+    if category is not None and "visa_category" in hit:
+        hit = hit[hit["visa_category"] == category]
+    if "measure" in hit:
+        hit = hit[hit["measure"] == "issued"] if (hit["measure"] == "issued").any() else hit
     if hit.empty:
         return None
-    return _footnote(data, source, hit["citation"].iloc[0], hit["vintage"].iloc[0])
+    citation = str(hit["citation"].iloc[0])
+    if "location" in hit and hit["location"].nunique() > 1:
+        places = "; ".join(dict.fromkeys(str(x) for x in hit["location"]))
+        citation = f"{data.sources.citation(source)}; rows summed: {places}"
+    return _footnote(data, source, citation, hit["vintage"].iloc[0])
+
+
+def _products(data: CleanData, state: ViewState) -> Sentence | None:
+    """'Mineral products made up 65.1% of Kazakhstan's exports in 2019–2021 (OEC/BACI, HS
+    sections (HS92), 3-year sum).': the largest product of the reporter's default export
+    breakdown (the products page's), its share of the published total."""
+    choice = query.product_choice(data, replace(state, flow="export", level=None, year=None))
+    if choice is None or choice.flow != "export":
+        return None
+    history = query.product_history(data, state.reporter, "export", choice.level)
+    rows = history[history["year"] == choice.year]
+    items = rows[rows["product_code"] != products.UNALLOCATED]
+    if items.empty:
+        return None
+    total, _ = product_figures.total_of(rows)
+    top = items.loc[items["value"].idxmax()]
+    own = str(top["product_label"])
+    if products.kind_of(str(top["classification"])) == "section" and own.isascii():
+        label = own.capitalize()  # OEC's short section name: 'Precious Metals'
+    else:
+        label = str(top["product_label_en"] or own).split(";")[0].strip()
+    r = rows.iloc[0]
+    period = product_figures.period_short(r["basis"], r["period_start"], r["period_end"])
+    source = str(r["source"])
+    how = product_figures.classification_words(str(r["classification"]))
+    basis = f", {r['basis']}" if str(r["basis"]) != "year" else ""
+    coverage = product_figures.coverage_words(rows, "export")
+    text = (
+        f"{label[:1].upper()}{label[1:]} made up {fmt_pct(float(top['value']) / total)} of "
+        f"{countries.label(state.reporter)}'s exports in {period} "
+        f"({fmt_amount(float(top['value']), str(top['currency']))}; "
+        f"{data.sources.short(source)}, {how}{basis}"
+        f"{'; ' + coverage if coverage else ''})."
+    )
+    return Sentence(
+        text, [_footnote(data, source, str(top["citation"]), str(top["vintage"]))], topic="products"
+    )
 
 
 def briefing_sentences(data: CleanData, state: ViewState) -> list[Sentence]:
@@ -547,25 +726,43 @@ def briefing_sentences(data: CleanData, state: ViewState) -> list[Sentence]:
             out.append(s)
         s = _latest_ytd(data, state, year)
         if s:
+            # Only claims for the sentence's own months: a BNS Jan–Apr claim does not belong
+            # under a Eurostat Jan–Aug figure (it is listed under its own period below).
             s.checks = _take(
-                checks, used, lambda topic, c: topic == "trade" and c.period.startswith("Jan")
+                checks, used, lambda topic, c, p=s.period: topic == "trade" and c.period == p
             )
             out.append(s)
+        s = _after_partners(data, state, source, year)
+        if s:
+            out.append(s)
+    s = _products(data, state)
+    if s:
+        out.append(s)
     for s in _fdi(data, state):
         s.checks = _take(checks, used, lambda topic, c: topic == "fdi")
         out.append(s)
     for s in _visas(data, state):
         s.checks = _take(checks, used, lambda topic, c: topic == "visas")
         out.append(s)
-    left = [c for _, c in checks if c.fact_id not in used]
-    if left:
+    # Claims no sentence took: one item per topic and period, so each sits under its own.
+    left: dict[tuple[str, str], list[FactCheck]] = {}
+    for topic, c in checks:
+        if c.fact_id not in used:
+            left.setdefault((topic, c.period), []).append(c)
+    for (topic, period), group in left.items():
+        what = "Published figures" if topic == OTHER_SIDE else f"Published {topic} figures"
+        side = (
+            f" (stated for {countries.label(state.partner)}–{countries.label(state.reporter)})"
+            if topic == OTHER_SIDE
+            else ""
+        )
         out.append(
             Sentence(
-                "Other published figures about this pair, checked against the "
-                "bundled official data:",
+                f"{what} for {period}{side}, checked against the bundled official data:",
                 [],
-                left,
-                topic="claims",
+                group,
+                topic=topic if topic != OTHER_SIDE else OTHER_SIDE,
+                period=period,
             )
         )
     if not out:
@@ -605,13 +802,20 @@ def briefing_markdown(
         "the official value, never instead of it.",
         "",
         "## Key facts",
-        "",
     ]
+    by_text: dict[str, int] = {}  # one number per source text, however many Footnote objects
+    heading = None
     for s in briefing_sentences(data, state):
+        this = TOPIC_HEADINGS.get(s.topic, s.topic.capitalize() or "Other")
+        if this != heading:  # each claim sits under its own topic's heading
+            heading = this
+            lines += ["", f"### {heading}", ""]
         refs = ""
-        for note in dict.fromkeys(s.footnotes):  # once per sentence, in order
-            numbers.setdefault(note, len(numbers) + 1)
-            refs += f"[^{numbers[note]}]"
+        for note in s.footnotes:
+            if note.text not in by_text:
+                numbers[note] = by_text[note.text] = len(by_text) + 1
+            mark = f"[^{by_text[note.text]}]"
+            refs += mark if mark not in refs else ""
         lines.append(f"- {s.text}{refs}")
         for c in s.checks:
             mark = {

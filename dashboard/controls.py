@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from dashboard import query
 from dashboard.data import CleanData
+from dashboard.figures.products import level_label
 from dashboard.ids import Control
 from dashboard.pages import PAGES
 from dashboard.state import ViewState
@@ -20,6 +21,7 @@ from etl.labels import (
     FDI_MEASURE_TITLE,
     FDI_MEASURES,
     FLOW_TITLE,
+    FLOW_WORD,
     FLOWS,
     VISA_MEASURE_TITLE,
     VISA_MEASURES,
@@ -36,6 +38,7 @@ LABELS = {
     Control.START: "From",
     Control.END: "To",
     Control.AGGREGATES: "Partners",
+    Control.LEVEL: "Products by",
 }
 
 
@@ -91,7 +94,10 @@ def options(page: str, data: CleanData, state: ViewState) -> dict[Control, list[
         elif ctl in (Control.YEAR, Control.START, Control.END):
             out[ctl] = years
         elif ctl is Control.FLOW:
-            out[ctl] = [{"label": FLOW_TITLE[f], "value": f} for f in FLOWS]
+            flows = PAGES[page].flows or FLOWS
+            out[ctl] = [{"label": FLOW_TITLE[f], "value": f} for f in flows]
+        elif ctl is Control.LEVEL:
+            out[ctl] = level_options(data, state)
         elif ctl is Control.SOURCE:
             out[ctl] = source_options(data, state.reporter)
         elif ctl is Control.MEASURE:
@@ -114,10 +120,54 @@ def control_value(ctl: Control, data: CleanData, state: ViewState) -> object:
         return ["true"] if state.aggregates else []
     if ctl is Control.SOURCE:
         return query.source_for(data, state)
+    if ctl is Control.LEVEL:
+        choice = query.product_choice(data, state)
+        return choice.level if choice else None
     return getattr(state, str(ctl))
 
 
+def default_partner(data: CleanData, reporter: str, partners: list[str]) -> str | None:
+    """The reporter's top partner in its latest year, if the page offers it; else the first."""
+    top = query.default_partner(data, reporter)
+    if top in partners or not partners:
+        return top
+    return partners[0]
+
+
+def level_options(data: CleanData, state: ViewState) -> list[dict[str, str]]:
+    """The reporter's product breakdowns of the chosen flow, named from their classification."""
+    choice = query.product_choice(data, state)
+    if choice is None:
+        return []
+    return [
+        {"label": level_label(c), "value": level}
+        for level, c in query.product_levels(data, state.reporter, choice.flow)
+    ]
+
+
 # ---- fitting a parsed state to the page ------------------------------------------------------
+
+
+def fit_products(data: CleanData, state: ViewState) -> tuple[ViewState, list[str]]:
+    """The products page's flow and level where the reporter has them, with a notice for an
+    asked-for one it lacks (the app-wide default flow, turnover, falls back to exports quietly:
+    a product breakdown is of exports or imports)."""
+    choice = query.product_choice(data, state)
+    if choice is None:
+        return state, []
+    notes = []
+    who = countries.label(state.reporter)
+    if state.flow != choice.flow and state.flow != ViewState().flow:
+        notes.append(
+            f"No {FLOW_WORD[state.flow]} by product for {who}; showing {FLOW_WORD[choice.flow]}."
+        )
+    if state.level is not None and state.level != choice.level:
+        notes.append(
+            f"No breakdown of {who}'s {FLOW_WORD[choice.flow]} by {state.level}; showing the "
+            "default breakdown."
+        )
+    level = state.level if state.level == choice.level else None
+    return replace(state, flow=choice.flow, level=level), notes
 
 
 def resolve(page: str, data: CleanData, state: ViewState) -> ViewState:
@@ -142,14 +192,19 @@ def resolve(page: str, data: CleanData, state: ViewState) -> ViewState:
             state = replace(state, source=None)  # the default source stays implicit in the URL
     if Control.PARTNER in PAGES[page].controls:
         partners = page_partners(page, data, state.reporter)
-        if partners and state.partner not in partners:
-            fallback = ViewState().partner if ViewState().partner in partners else partners[0]
+        fallback = default_partner(data, state.reporter, partners)
+        if state.partner is None:
+            state = replace(state, partner=fallback)
+        elif partners and state.partner not in partners:
             notes.append(
                 f"No {page} data for {countries.label(state.partner)} with "
                 f"{countries.label(state.reporter)}; showing "
                 f"{countries.label(fallback)}."
             )
             state = replace(state, partner=fallback)
+    if Control.LEVEL in page_.controls:
+        state, more = fit_products(data, state)
+        notes += more
     years = page_years(page, data, state)
     if years and Control.YEAR in PAGES[page].controls:
         if state.year is not None and state.year not in years:

@@ -29,6 +29,7 @@ TABLES = (
     "visa_summary",
     "facts",
     "facts_check",
+    "products",
 )
 CATEGORICAL = (
     "source",
@@ -64,6 +65,7 @@ class CleanData:
     report: dict = field(default_factory=dict)
     # data/clean/metadata.json: {"sources": {key: {short, publisher, title, ...}}, "labels": ...}
     metadata: dict = field(default_factory=dict)
+    clean: Path | None = None  # the folder it was read from (large sources are read on demand)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         try:
@@ -132,7 +134,23 @@ def load(clean: Path) -> CleanData:
         frames,
         report,
         read_metadata(clean),
+        clean,
     )
+
+
+# Every row of a large (streamed) source, partitioned year=Y/reporter=R/ (etl.pipeline.LARGE);
+# trade.parquet holds only their commodity TOTALs.
+LARGE = "trade_large"
+
+
+def large_trade(data: CleanData, reporter: str, partner: str) -> pd.DataFrame:
+    """A pair's rows of the large sources (UN Comtrade by HS commodity), read from
+    data/clean/trade_large/ on demand (callers memoise per data version); empty if none."""
+    folder = data.clean / LARGE if data.clean is not None else None
+    if folder is None or not any(folder.glob(f"year=*/reporter={reporter}")):
+        return pd.DataFrame()
+    rows = pd.read_parquet(folder, filters=[("reporter", "==", reporter)])
+    return rows[rows["partner"].astype(str) == partner].reset_index(drop=True)
 
 
 class Store:

@@ -2,9 +2,12 @@
 
 The figures are the app's own (`dashboard.pages.page_figures`), so an exported chart and the one
 on screen never differ. Kaleido 1.x renders them in a headless Chromium: one persistent render
-server for the whole batch (starting Chromium costs ~3 s, each chart then ~0.2 s). Files are
-named `<page>_<reporter>-<partner>_<chart>.<format>` and written atomically; a chart that fails
-is reported and the rest are still written, and the exit status is then non-zero.
+server for the whole batch (starting Chromium costs ~3 s, each chart then ~0.2 s). Each page's
+view is resolved as the app resolves a URL (`layout.state_from_query`), and files are named by
+the function that names the modebar's PNGs (`layout.chart_filename`, e.g.
+`partner_KAZ-ITA_2023_flows.png`); a card that only says there are no data is not exported.
+Files are written atomically; a chart that fails is reported and the rest are still written,
+and the exit status is then non-zero.
 """
 
 from __future__ import annotations
@@ -61,9 +64,16 @@ def require_browser() -> str:
 class Result:
     written: list[Path] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # cards that only say "no data"
     seconds: list[float] = field(default_factory=list)
     startup: float = 0.0
     briefing: Path | None = None
+
+
+def is_empty(fig: object) -> bool:
+    """A card that states why there is no chart (`figures.common.empty_figure`)."""
+    meta = getattr(fig.layout, "meta", None)  # type: ignore[attr-defined]
+    return isinstance(meta, dict) and bool(meta.get("empty"))
 
 
 def plain_title(fig: object) -> str:
@@ -98,25 +108,33 @@ def export(
 
     from dashboard.briefing import briefing_markdown
     from dashboard.data import load
+    from dashboard.layout import chart_filename, state_from_query
     from dashboard.pages import PAGES, page_figures
     from dashboard.state import ViewState
-    from dashboard.theme import safe_filename
 
     data = load(clean)
+    asked = {"reporter": reporter, "partner": partner}
+    if year is not None:
+        asked["year"] = str(year)
     state = ViewState(reporter=reporter, partner=partner, year=year)
     out.mkdir(parents=True, exist_ok=True)
     result = Result()
     jobs = []
     for page in pages:
         try:
-            figs = page_figures(page, data, state)
+            page_state = state_from_query(page, data, asked)
+            figs = page_figures(page, data, page_state)
         except Exception as exc:  # a broken page must not stop the other pages
             result.failed.append(page)
             log(f"[{page}] building the figures failed: {type(exc).__name__}: {exc}")
             continue
         for chart, fig in figs.items():
-            name = f"{safe_filename(page, f'{reporter}-{partner}', chart)}.{fmt}"
-            jobs.append((name, fig))
+            if is_empty(fig):
+                result.skipped.append(chart_filename(page, page_state, chart))
+                continue
+            jobs.append((f"{chart_filename(page, page_state, chart)}.{fmt}", fig))
+    if result.skipped:
+        log(f"Not exported (no data for this selection): {', '.join(result.skipped)}")
     images: dict[str, str] = {}
     opts = {"format": fmt, "width": width, "height": height, "scale": scale}
     kaleido.start_sync_server(mathjax=False, silence_warnings=True)

@@ -22,6 +22,7 @@ class Control(StrEnum):
     START = "start"
     END = "end"
     AGGREGATES = "aggregates"
+    LEVEL = "level"  # products page: HS chapter, group, section or a national list
 
 
 def control(page: str, name: str) -> dict[str, str]:

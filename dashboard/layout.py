@@ -11,21 +11,23 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from datetime import date
 from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from dashboard import briefing, ids
+from dashboard import briefing, ids, query
 from dashboard import controls as opts
 from dashboard import pages as registry
 from dashboard.data import CleanData
-from dashboard.figures.common import empty_figure
+from dashboard.figures.common import empty_figure, stale_sentence
 from dashboard.ids import Control
 from dashboard.pages import PAGES
 from dashboard.query import catalogue
 from dashboard.state import ViewState, parse
 from dashboard.theme import graph_config, safe_filename
+from etl import countries
 
 log = logging.getLogger(__name__)
 SHOWN_CHECKS = ("contradicted", "partial", "consistent")
@@ -47,17 +49,36 @@ def search(state: ViewState) -> str:
     return "?" + urlencode(query) if query else ""
 
 
-def nav_links(page: str, state: ViewState) -> list:
+def page_kind(page: str) -> str | None:
+    """The kind of data a page needs from its reporter ('trade', 'fdi', 'visas'), if known."""
+    if page in ("fdi", "visas"):
+        return page
+    if PAGES[page].trade or page == "briefing":
+        return "trade"
+    return None
+
+
+def page_gap(page: str, data: CleanData | None, reporter: str) -> str | None:
+    """The one sentence a page shows instead of charts when it has nothing for the reporter."""
+    kind = page_kind(page)
+    return None if data is None or kind is None else query.coverage_gap(data, kind, reporter)
+
+
+def nav_links(page: str, state: ViewState, data: CleanData | None = None) -> list:
+    """Links to every page, carrying the pair; pages with nothing for the reporter are greyed
+    and say so in their tooltip (still links: the page explains what the sources cover)."""
     carried = {k: v for k, v in state.query().items() if k in SHARED}
     links = []
     for key, meta in PAGES.items():
         href = meta.path + ("?" + urlencode(carried) if carried else "")
+        gap = page_gap(key, data, state.reporter)
+        classes = "nav-link active" if key == page else "nav-link"
         links.append(
             dcc.Link(
                 meta.name,
                 href=href,
-                title=meta.title,
-                className="nav-link active" if key == page else "nav-link",
+                title=f"no data for {countries.label(state.reporter)}" if gap else meta.title,
+                className=classes + (" nav-empty" if gap else ""),
             )
         )
     return links
@@ -143,6 +164,17 @@ def _is_empty(fig: go.Figure | dict) -> bool:
     return bool(meta.get("empty")) if isinstance(meta, dict) else False
 
 
+def _empty_message(fig: go.Figure | dict) -> str:
+    meta = fig.get("layout", {}).get("meta") if isinstance(fig, dict) else fig.layout.meta
+    text = meta.get("message", "") if isinstance(meta, dict) else ""
+    return " ".join(str(text).replace("<br>", " ").split())
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def chart_cards(
     page: str,
     data: CleanData,
@@ -150,9 +182,18 @@ def chart_cards(
     figures: dict[str, go.Figure] | dict[str, dict] | None = None,
 ) -> list:
     figures = page_figures(page, data, state) if figures is None else figures
+    currency = currency_lines(page, data, state, figures)
+    # A message instead of a chart is not a card: the page says once what is missing.
+    missing = [_empty_message(fig) for fig in figures.values() if _is_empty(fig)]
+    figures = {name: fig for name, fig in figures.items() if not _is_empty(fig)}
     cards = []
+    if not figures:
+        gap = page_gap(page, data, state.reporter)
+        text = gap or "; ".join(dict.fromkeys(m for m in missing if m)) or "No charts."
+        return [html.P(_sentence(text), className="page-gap")]
+    cards += currency
     for name, fig in figures.items():
-        empty = _is_empty(fig)
+        empty = False
         cards.append(
             html.Section(
                 [
@@ -181,7 +222,41 @@ def chart_cards(
                 **{"data-chart": name},
             )
         )
+    if missing:  # after the charts: what this selection cannot show, in one line
+        listed = "; ".join(dict.fromkeys(m.rstrip(".") for m in missing if m))
+        cards.append(html.P(f"Not shown: {_sentence(listed)}", className="page-gap muted"))
     return cards
+
+
+def data_end(figures: Mapping[str, go.Figure | dict]) -> date | None:
+    """The newest `data_end` any of the charts is marked with (views.dated), or None."""
+    ends = []
+    for fig in figures.values():
+        meta = fig.get("layout", {}).get("meta") if isinstance(fig, dict) else fig.layout.meta
+        if isinstance(meta, dict) and meta.get("data_end") and not meta.get("empty"):
+            ends.append(date.fromisoformat(str(meta["data_end"])[:10]))
+    return max(ends) if ends else None
+
+
+def currency_lines(
+    page: str,
+    data: CleanData,
+    state: ViewState,
+    figures: Mapping[str, go.Figure | dict],
+    today: date | None = None,
+) -> list:
+    """One line each, above the charts: the page's newest data are over 18 months old; on the
+    Overview, the partner breakdown ends years before the monthly totals."""
+    lines = []
+    stale = stale_sentence(data_end(figures), today or date.today())
+    if stale:
+        lines.append(html.P(stale, className="stale-line", role="note"))
+    if page == "overview":
+        source = query.source_for(data, state)
+        lag = query.partner_lag_sentence(data, state.reporter, source) if source else ""
+        if lag:
+            lines.append(html.P(lag, className="stale-line", role="note"))
+    return lines
 
 
 def _note_text(note: object) -> str:
@@ -230,6 +305,8 @@ def briefing_block(data: CleanData, state: ViewState) -> list:
             if text not in notes:
                 notes.append(text)
             number = notes.index(text) + 1
+            if any(r.children.children == str(number) for r in refs):
+                continue  # one marker per source in a sentence, never "1, 1"
             refs.append(
                 html.Sup(html.A(str(number), href=f"#fn-{number}", className="fn-ref", title=text))
             )
@@ -267,7 +344,7 @@ def page_content(page: str, data: CleanData, query: Mapping[str, object]) -> htm
                     className="brand-row",
                 ),
                 html.Nav(
-                    nav_links(page, state),
+                    nav_links(page, state, data),
                     id=ids.nav(page),
                     className="nav",
                     **{"aria-label": "Pages"},
@@ -309,7 +386,7 @@ def page_content(page: str, data: CleanData, query: Mapping[str, object]) -> htm
 def footer(data: CleanData) -> list:
     return [
         html.Span(
-            f"Data as of {data.as_of} · version {data.version[:8]} · "
+            f"ETL run {data.as_of} · version {data.version[:8]} · "
             "every figure names its source; downloads contain exactly the plotted "
             "values."
         )

@@ -38,6 +38,7 @@ class Page:
     year_required: bool = False  # the charts need one year: "latest" is resolved to it
     window_required: bool = False  # the charts need both window ends: default = whole series
     one_flow_charts: frozenset[str] = frozenset()  # charts of the selected flow only
+    flows: tuple[str, ...] | None = None  # what the flow control offers (None = every flow)
 
 
 PAGES: dict[str, Page] = {
@@ -70,6 +71,31 @@ PAGES: dict[str, Page] = {
             trade=True,
             window_required=True,
             one_flow_charts=frozenset({"growth", "rank_share"}),
+        ),
+        Page(
+            "products",
+            "/products",
+            "Products",
+            "What is traded",
+            "A reporter's trade by product: composition, growth, what changed, concentration.",
+            "Products",
+            (C.REPORTER, C.FLOW, C.LEVEL, C.YEAR),
+            views.products_view,
+            pair=False,
+            years="products",
+            year_required=True,
+            flows=query.PRODUCT_FLOWS,
+            one_flow_charts=frozenset(
+                {
+                    "composition_treemap",
+                    "composition_bars",
+                    "growth",
+                    "what_changed",
+                    "share_history",
+                    "concentration_products",
+                    "concentration_partners",
+                }
+            ),
         ),
         Page(
             "fdi",

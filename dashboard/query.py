@@ -14,14 +14,14 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import pandas as pd
 
-from dashboard.data import CleanData
-from dashboard.state import ViewState
-from etl import periods
+from dashboard.data import CleanData, large_trade
+from dashboard.state import PRODUCT_LEVELS, ViewState
+from etl import concentration, countries, periods, products
 from etl.labels import FLOWS, OPPOSITE_FLOW
 
 T = TypeVar("T")
@@ -243,6 +243,56 @@ def trade_partners(data: CleanData, reporter: str) -> list[str]:
     return memo(data, ("partners", reporter), build)
 
 
+def annual_partner_totals(data: CleanData, reporter: str) -> pd.DataFrame:
+    """Exports + imports per source, country partner and year, as the reporter declares them.
+
+    Annual rows, else Jan–Dec sums of months (FCS publishes its main partners monthly only).
+    Columns source, partner, year, value (USD); aggregates and the World are left out.
+    """
+
+    def build() -> pd.DataFrame:
+        t = data.trade_all
+        if t.empty:
+            return pd.DataFrame(columns=["source", "partner", "year", "value"])
+        rows = t[
+            (t["reporter"] == reporter)
+            & (t["commodity"] == "TOTAL")
+            & t["flow"].isin(["export", "import"])
+            & ~t["partner_is_aggregate"].astype(bool)
+            & (t["partner"] != WORLD)
+        ]
+        rows = plain(rows)
+        whole_year = (rows["basis"] == "year") | (
+            (rows["basis"] == "ytd")
+            & (rows["period_start"].dt.month == 1)
+            & (rows["period_end"].dt.month == 12)
+        )
+        rows = rows[whole_year & (rows["currency"] == "USD")]
+        if rows.empty:
+            return pd.DataFrame(columns=["source", "partner", "year", "value"])
+        rows = rows.assign(year=year_of(rows)).sort_values("vintage")
+        rows = rows.drop_duplicates(["source", "partner", "flow", "year"], keep="last")
+        return rows.groupby(["source", "partner", "year"], as_index=False)["value"].sum()
+
+    return memo(data, ("annual-partner-totals", reporter), build)
+
+
+def default_partner(data: CleanData, reporter: str) -> str | None:
+    """The reporter's top partner (exports + imports) in its latest year with country partners.
+
+    The reporter's default source decides when it has country partners that year; else the
+    source with the largest partner (FCS: main partners monthly, CIS members annually).
+    """
+    totals = annual_partner_totals(data, reporter)
+    if totals.empty:
+        return None
+    latest = totals[totals["year"] == totals["year"].max()]
+    preferred = trade_sources(data, reporter)[:1]
+    mine = latest[latest["source"].isin(preferred)]
+    pick = mine if not mine.empty else latest
+    return str(pick.sort_values(["value", "partner"], ascending=[False, True])["partner"].iloc[0])
+
+
 def partners(data: CleanData, reporter: str, kinds: Iterable[str]) -> list[str]:
     """Partners with data of these kinds ('trade', 'fdi', 'visas') for this reporter."""
     kinds = frozenset(kinds)
@@ -262,7 +312,13 @@ def partners(data: CleanData, reporter: str, kinds: Iterable[str]) -> list[str]:
 
 def years(data: CleanData, kind: str, state: ViewState) -> list[int]:
     """Years a page's year/window controls offer: kind 'reporter' (the reporter's trade with
-    the world), 'pair' (the pair's annual trade), or a frame name ('fdi', 'visas')."""
+    the world), 'pair' (the pair's annual trade), 'products' (the years of the products page's
+    breakdown), or a frame name ('fdi', 'visas')."""
+    if kind == "products":
+        choice = product_choice(data, replace(state, year=None))
+        if choice is None:
+            return []
+        return product_years(data, state.reporter, choice.flow, choice.level)
     if kind == "reporter":
         source = source_for(data, state)
         return annual_years(data, source, state.reporter) if source else []
@@ -310,8 +366,10 @@ def partner_source(data: CleanData, state: ViewState) -> str | None:
     options = trade_sources(data, state.reporter)
     if state.source in options:
         options = [state.source, *[o for o in options if o != state.source]]
-    for source in options:
+    for source in options:  # share rows, else the pair's Jan–Dec months (FCS main partners)
         if not _pair(data, "shares", state, source, basis="year").empty:
+            return source
+        if not _jan_dec_flows(data, source, state.reporter, str(state.partner)).empty:
             return source
     return None
 
@@ -328,9 +386,45 @@ def annual_flows(data: CleanData, source: str, reporter: str, partner: str) -> p
         commodity="TOTAL",
     )
     if rows.empty:
+        rows = _jan_dec_flows(data, source, reporter, partner)
+    if rows.empty:
         return pd.DataFrame()
     rows = rows.sort_values("vintage").drop_duplicates(["flow", "period_start"], keep="last")
     return rows.assign(year=year_of(rows))
+
+
+def _jan_dec_flows(data: CleanData, source: str, reporter: str, partner: str) -> pd.DataFrame:
+    """Jan–Dec sums of months as annual rows, for partners a source publishes monthly only
+    (FCS's main partners 2006–2021); turnover = exports + imports, citing both."""
+    rows = select(
+        "trade_all", data, source=source, reporter=reporter, partner=partner, basis="ytd",
+        commodity="TOTAL",
+    )  # fmt: skip
+    if rows.empty:
+        return rows
+    rows = plain(rows)
+    rows = rows[(rows["period_start"].dt.month == 1) & (rows["period_end"].dt.month == 12)]
+    rows = rows[rows["flow"].isin(["export", "import", "turnover"])]
+    if rows.empty or "turnover" in set(rows["flow"]):
+        return rows.assign(basis="year")
+    both = rows.pivot_table(index="period_start", columns="flow", values="value", aggfunc="last")
+    both = both.dropna(subset=[c for c in ("export", "import") if c in both] or None)
+    if not {"export", "import"} <= set(both.columns):
+        return rows.assign(basis="year")
+    exports = rows[rows["flow"] == "export"].drop_duplicates("period_start", keep="last")
+    exports = exports.set_index("period_start").loc[both.index].reset_index()
+    imports = rows[rows["flow"] == "import"].drop_duplicates("period_start", keep="last")
+    imports = imports.set_index("period_start").loc[both.index]
+    turnover = exports.assign(
+        flow="turnover",
+        value=(both["export"] + both["import"]).to_numpy(),
+        citation=[
+            f"Derived: exports + imports. {e}; {i}"
+            for e, i in zip(exports["citation"], imports["citation"], strict=True)
+        ],
+        derivation="turnover = export + import",
+    )
+    return pd.concat([rows, turnover], ignore_index=True).assign(basis="year")
 
 
 def pair_growth(data: CleanData, state: ViewState, source: str) -> pd.DataFrame:
@@ -353,6 +447,16 @@ def pair_ytd(data: CleanData, reporter: str, partner: str) -> pd.DataFrame:
         & (g["basis"] == "ytd")
         & g["flow"].isin(FLOWS)
     ]
+
+
+def mirror_ytd(data: CleanData, reporter: str, partner: str) -> pd.DataFrame:
+    """Jan–X growth rows declared by `partner` about its trade with `reporter`, with the flows
+    turned to the reporter's side (the partner's exports are the reporter's imports)."""
+    rows = pair_ytd(data, partner, reporter)
+    if rows.empty:
+        return rows
+    flow = rows["flow"].astype(str).map(OPPOSITE_FLOW)
+    return plain(rows).assign(flow=flow.to_numpy(), reporter=reporter, partner=partner)
 
 
 def world_monthly_sources(data: CleanData, reporter: str) -> list[str]:
@@ -386,8 +490,11 @@ def pair_shares(data: CleanData, state: ViewState, source: str) -> pd.DataFrame:
     return _pair(data, "shares", state, source, flow=state.flow, basis="year")
 
 
-def _annual_of_source(rows: pd.DataFrame) -> tuple[pd.Series, str]:
-    """Annual values of one source's rows: year rows, else Jan–Dec sums of months."""
+def _annual_of_source(rows: pd.DataFrame, column: str = "value") -> tuple[pd.Series, str]:
+    """Annual values of one source's rows: year rows, else Jan–Dec sums of months.
+
+    `column`: "value" (the declared currency) or "value_usd" (EUR rows converted by the ETL).
+    """
     year_rows = rows[rows["basis"] == "year"]
     how = ""
     if year_rows.empty:
@@ -397,7 +504,7 @@ def _annual_of_source(rows: pd.DataFrame) -> tuple[pd.Series, str]:
     if year_rows.empty:
         return pd.Series(dtype=float), how
     year_rows = year_rows.sort_values("vintage").drop_duplicates("period_start", keep="last")
-    series_ = year_rows.set_index(year_of(year_rows))["value"].sort_index()
+    series_ = year_rows.set_index(year_of(year_rows))[column].sort_index()
     series_.index = series_.index.astype(int)
     return series_, how
 
@@ -422,7 +529,9 @@ def mirror_series(data: CleanData, reporter: str, partner: str, flow: str) -> li
         rows = t[(t["reporter"] == rep) & (t["partner"] == par) & (t["flow"] == fl)]
         for source in sorted(set(rows["source"].astype(str))):
             part = rows[rows["source"] == source]
-            values, how = _annual_of_source(part)
+            currency = str(part["currency"].iloc[0])
+            converted = _usd_convertible(part)
+            values, how = _annual_of_source(part, "value_usd" if converted else "value")
             if values.empty:
                 continue
             out.append(
@@ -432,11 +541,98 @@ def mirror_series(data: CleanData, reporter: str, partner: str, flow: str) -> li
                     source=source,
                     flow=fl,
                     how=how,
-                    currency=str(part["currency"].iloc[0]),
+                    # EUR rows (Comext) carry value_usd at ECB monthly averages: compared in USD.
+                    currency="USD" if converted else currency,
+                    converted_from=currency if converted else "",
                     values=values,
                 )
             )
     return out
+
+
+def _usd_convertible(rows: pd.DataFrame) -> bool:
+    """Rows in another currency whose every value has a USD conversion from the ETL."""
+    return (
+        str(rows["currency"].iloc[0]) != "USD"
+        and "value_usd" in rows
+        and bool(rows["value_usd"].notna().all())
+    )
+
+
+# Sources that compile other reporters' figures (not a national office's own declaration): the
+# mirror table compares what two national offices (or Eurostat for an EU member) publish.
+COMPILED_SOURCES = frozenset({"imf-dots-annual", "un-comtrade", "un-comtrade-plus-2023-2024"})
+MIRROR_COLUMNS = [
+    "year", "flow", "reporter", "partner",
+    "reporter_source", "reporter_value", "reporter_valuation", "reporter_how",
+    "partner_source", "partner_value", "partner_valuation", "partner_how",
+    "currency", "gap", "gap_pct",
+]  # fmt: skip
+
+
+def _valuation(rows: pd.DataFrame) -> str:
+    """FOB/CIF when the source says so for every row, else 'unknown'."""
+    if "valuation" not in rows:
+        return "unknown"
+    found = set(rows["valuation"].dropna().astype(str)) or {"unknown"}
+    return found.pop() if len(found) == 1 else "mixed"
+
+
+def mirror_table(data: CleanData, reporter: str, partner: str) -> pd.DataFrame:
+    """Bilateral asymmetries between national sources: one row per year, flow and source pair.
+
+    `flow` is the reporter's flow: its exports to the partner beside the partner's declared
+    imports from it, and its imports beside the partner's exports. Values in USD (base units;
+    Eurostat rows are converted at ECB monthly rates by the ETL); `gap` = reporter − partner,
+    `gap_pct` = gap / partner-declared value. Annual rows, else Jan–Dec sums of months.
+    """
+
+    def build() -> pd.DataFrame:
+        t = data.trade_all
+        if t.empty:
+            return pd.DataFrame(columns=MIRROR_COLUMNS)
+        t = t[
+            t["reporter"].isin([reporter, partner])
+            & t["partner"].isin([reporter, partner])
+            & (t["commodity"] == "TOTAL")
+            & ~t["source"].isin(COMPILED_SOURCES)
+        ]
+        out = []
+        for flow in ("export", "import"):
+            sides = {}
+            for side, rep, par, fl in (
+                ("reporter", reporter, partner, flow),
+                ("partner", partner, reporter, OPPOSITE_FLOW[flow]),
+            ):
+                rows = plain(t[(t["reporter"] == rep) & (t["partner"] == par) & (t["flow"] == fl)])
+                if "value_usd" in rows:  # EUR rows carry USD at ECB monthly averages
+                    rows = rows.assign(value=rows["value_usd"]).dropna(subset=["value"])
+                else:
+                    rows = rows[rows["currency"] == "USD"]
+                found = []
+                for source, part in rows.groupby("source"):
+                    values, how = _annual_of_source(part)
+                    if not values.empty:
+                        found.append((str(source), values, how, _valuation(part)))
+                sides[side] = found
+            for r_src, r_vals, r_how, r_val in sides["reporter"]:
+                for p_src, p_vals, p_how, p_val in sides["partner"]:
+                    for year in sorted(set(r_vals.index) & set(p_vals.index)):
+                        mine, theirs = float(r_vals[year]), float(p_vals[year])
+                        out.append(
+                            dict(
+                                year=int(year), flow=flow, reporter=reporter, partner=partner,
+                                reporter_source=r_src, reporter_value=mine,
+                                reporter_valuation=r_val, reporter_how=r_how,
+                                partner_source=p_src, partner_value=theirs,
+                                partner_valuation=p_val, partner_how=p_how,
+                                currency="USD", gap=mine - theirs,
+                                gap_pct=(mine - theirs) / theirs if theirs else math.nan,
+                            )
+                        )  # fmt: skip
+        return pd.DataFrame(out, columns=MIRROR_COLUMNS)
+
+    return memo(data, ("mirror-table", reporter, partner), build)
 
 
 # ---- FDI --------------------------------------------------------------------------------------
@@ -633,3 +829,316 @@ def ytd_comparison(monthly: pd.DataFrame) -> dict | None:
         ),
         "source": str(monthly["source"].iloc[0]),
     }
+
+
+# ---- products ---------------------------------------------------------------------------------
+
+# The flows a product breakdown is drawn for (turnover and balance are not compositions).
+PRODUCT_FLOWS = ("export", "import")
+# One breakdown: a table's rows for one reporter, partner, flow and period.
+# Partner concentration needs the countries to cover the World row (FCS's annual rows name only
+# the CIS countries, 13% of Russia's exports in 2021).
+PARTNER_COVERAGE_MIN = 0.9
+_BREAKDOWN = ["source", "flow", "classification", "basis", "period_start", "period_end"]
+
+
+@dataclass(frozen=True)
+class ProductChoice:
+    """The breakdown the products page draws: flow, level and year (a period's last year)."""
+
+    flow: str
+    level: str
+    year: int
+
+
+def product_level(classification: str) -> str:
+    """'chapter', 'group', 'section' or 'national' (a publisher's own list of main goods)."""
+    return products.kind_of(classification) or "national"
+
+
+def reporter_products(data: CleanData, reporter: str, partner: str = WORLD) -> pd.DataFrame:
+    """The reporter's product rows with one partner (the world), newest vintage per breakdown;
+    + `level` and `year` (the year the period ends: 2021 for the OEC 2019–2021 sum)."""
+
+    def build() -> pd.DataFrame:
+        p = frame(data, "products")
+        if p.empty or "reporter" not in p:
+            return pd.DataFrame()
+        rows = plain(p[(p["reporter"] == reporter) & (p["partner"] == partner)])
+        if rows.empty:
+            return rows
+        rows = rows.sort_values("vintage", kind="stable")
+        newest = rows.groupby(_BREAKDOWN)["vintage"].transform("last")
+        rows = rows[rows["vintage"] == newest]
+        return rows.assign(
+            level=rows["classification"].map(product_level), year=rows["period_end"].dt.year
+        ).reset_index(drop=True)
+
+    return memo(data, ("products", reporter, partner), build)
+
+
+def product_flows(data: CleanData, reporter: str) -> list[str]:
+    rows = reporter_products(data, reporter)
+    present = set(rows["flow"]) if not rows.empty else set()
+    return [f for f in PRODUCT_FLOWS if f in present]
+
+
+def product_levels(data: CleanData, reporter: str, flow: str) -> list[tuple[str, str]]:
+    """(level, classification) of the reporter's breakdowns of `flow`: the level with the latest
+    year first, ties by detail (chapter, group, section, national list)."""
+    rows = reporter_products(data, reporter)
+    if rows.empty:
+        return []
+    rows = rows[rows["flow"] == flow]
+    latest = rows.groupby("level")["year"].max()
+    found = rows.drop_duplicates("level").set_index("level")["classification"]
+    order = sorted(latest.index, key=lambda lv: (-int(latest[lv]), PRODUCT_LEVELS.index(lv)))
+    return [(str(lv), str(found[lv])) for lv in order]
+
+
+def product_history(data: CleanData, reporter: str, flow: str, level: str) -> pd.DataFrame:
+    """Every period of one level and flow, one source per period (the reporter's own before a
+    compiler such as OEC/BACI when both publish the same period)."""
+    rows = reporter_products(data, reporter)
+    if rows.empty:
+        return rows
+    rows = rows[(rows["flow"] == flow) & (rows["level"] == level)]
+    if rows["source"].nunique() > 1:
+        rank = rows["source"].str.startswith("oec").astype(int)
+        first = rows.assign(_r=rank).sort_values(["_r", "source"]).drop_duplicates("year")
+        rows = rows.merge(first[["year", "source"]], on=["year", "source"])
+    return rows.sort_values(["period_start", "value"], ascending=[True, False])
+
+
+def product_years(data: CleanData, reporter: str, flow: str, level: str) -> list[int]:
+    rows = product_history(data, reporter, flow, level)
+    return sorted({int(y) for y in rows["year"]}) if not rows.empty else []
+
+
+def product_choice(data: CleanData, state: ViewState) -> ProductChoice | None:
+    """The state's flow, level and year where the reporter has them, else the defaults: exports,
+    the level with the latest data (or with the chosen year), its latest year."""
+    flows = product_flows(data, state.reporter)
+    if not flows:
+        return None
+    flow = state.flow if state.flow in flows else flows[0]
+    levels = [lv for lv, _ in product_levels(data, state.reporter, flow)]
+    level = state.level
+    if level not in levels:
+        with_year = [
+            lv for lv in levels if state.year in product_years(data, state.reporter, flow, lv)
+        ]
+        level = (with_year or levels)[0]
+    years_ = product_years(data, state.reporter, flow, level)
+    year = state.year if state.year in years_ else years_[-1]
+    return ProductChoice(flow, level, int(year))
+
+
+def product_growth(history: pd.DataFrame) -> pd.DataFrame:
+    """Each product against the same period a year earlier (same source, classification and
+    basis: etl.concentration.product_growth); + year and change (value - previous)."""
+    if history.empty:
+        return pd.DataFrame()
+    cols = [c for c in history.columns if c not in ("level", "year")]
+    out = concentration.product_growth(history[cols])
+    if out.empty:
+        return out
+    labels = history.drop_duplicates("product_code").set_index("product_code")
+    return out.assign(
+        year=out["period_end"].dt.year,
+        change=out["value"] - out["previous_value"],
+        product_label=out["product_code"].map(labels["product_label"]),
+        product_label_en=out["product_code"].map(labels["product_label_en"]),
+    )
+
+
+def product_concentration(history: pd.DataFrame) -> pd.DataFrame:
+    """HHI and top-1/top-3 shares of the published total per period (etl.concentration); + year
+    and the top product's English label."""
+    if history.empty:
+        return pd.DataFrame()
+    out = concentration.concentration(history)
+    labels = history.drop_duplicates("product_code").set_index("product_code")
+    return out.assign(
+        year=out["period_end"].dt.year,
+        top1_label=out["top1_code"].map(labels["product_label_en"]),
+    ).sort_values("period_start")
+
+
+def partner_concentration(data: CleanData, reporter: str, flow: str, source: str) -> pd.DataFrame:
+    """Per year, the concentration of the reporter's `flow` by partner country: HHI, top-1 and
+    top-3 shares of the World row of the same source (as WITS reports it; partner groups left
+    out, a residual no country carries stays in the total). Years whose countries hold less than
+    PARTNER_COVERAGE_MIN of the World row are left out. Columns: year, n_items, hhi,
+    top1_share, top3_share, top1_code, total_value, listed_share, source, vintage."""
+
+    def build() -> pd.DataFrame:
+        rows = select("shares", data, source=source, reporter=reporter, flow=flow, basis="year")
+        if rows.empty:
+            return pd.DataFrame()
+        rows = plain(rows).assign(year=year_of(rows))
+        out = []
+        for year, g in rows.groupby("year"):
+            world = g.loc[g["partner"] == WORLD, "value"]
+            items = g[~g["partner_is_aggregate"].astype(bool) & (g["value"] > 0)]
+            if world.empty or items.empty or float(world.iloc[0]) <= 0:
+                continue
+            total = float(world.iloc[0])
+            values = items["value"].to_numpy(dtype=float)
+            listed = float(values.sum() / total)
+            if listed < PARTNER_COVERAGE_MIN:
+                continue  # FCS annual rows name the CIS countries only: not a breakdown
+            try:
+                hhi = concentration.hhi(values / total, concentration.ROUNDING)
+            except ValueError:  # partners above the World row: not a breakdown of it
+                continue
+            out.append(
+                {
+                    "year": int(year),
+                    "n_items": len(items),
+                    "hhi": hhi,
+                    "top1_share": concentration.top_n_share(values, 1, total),
+                    "top3_share": concentration.top_n_share(values, 3, total),
+                    "top1_code": str(items.loc[items["value"].idxmax(), "partner"]),
+                    "total_value": total,
+                    "listed_share": listed,
+                    "source": source,
+                    "vintage": str(g["vintage"].iloc[-1]),
+                }
+            )
+        return pd.DataFrame(out)
+
+    return memo(data, ("partner-concentration", reporter, flow, source), build)
+
+
+def pair_products(data: CleanData, reporter: str, partner: str) -> pd.DataFrame:
+    """The pair's annual trade by commodity (UN Comtrade HS files: `commodity` other than TOTAL),
+    newest vintage; + `total` (the same source's TOTAL row of that flow and year) and `year`."""
+
+    def build() -> pd.DataFrame:
+        own = select("trade_all", data, reporter=reporter, partner=partner)
+        large = large_trade(data, reporter, partner)  # only their TOTALs are in trade_all
+        if large.empty:
+            return own
+        large = plain(large)
+        return pd.concat([plain(own), large[large["commodity"] != "TOTAL"]], ignore_index=True)
+
+    rows = memo(data, ("pair-products", reporter, partner), build)
+    if rows.empty:
+        return pd.DataFrame()
+    rows = plain(rows[(rows["basis"] == "year") & rows["flow"].isin(PRODUCT_FLOWS)])
+    rows = rows.sort_values("vintage").drop_duplicates(
+        ["source", "flow", "commodity", "period_start"], keep="last"
+    )
+    items = rows[rows["commodity"] != "TOTAL"]
+    if items.empty:
+        return pd.DataFrame()
+    key = ["source", "flow", "period_start"]
+    totals = rows[rows["commodity"] == "TOTAL"][[*key, "value"]].rename(columns={"value": "total"})
+    merged = items.merge(totals, on=key, how="left")
+    return merged.assign(year=year_of(merged))
+
+
+def partner_concentration_source(data: CleanData, state: ViewState, flow: str) -> str | None:
+    """The state's trade source when its partner countries cover the World row, else the first
+    of the reporter's sources whose do (IMF DOTS for Russia)."""
+    chosen = source_for(data, state)
+    options = trade_sources(data, state.reporter)
+    for source in [chosen, *[o for o in options if o != chosen]]:
+        if source and not partner_concentration(data, state.reporter, flow, source).empty:
+            return source
+    return None
+
+
+# ---- coverage: what a page has for a reporter ------------------------------------------------
+
+SCHENGEN_MIN_ISSUED = 1000  # fewer visas a year at consulates in a country = a stray row
+
+
+def _spans(frame_: pd.DataFrame, who: str, data: CleanData) -> dict[str, str]:
+    """'Kazakhstan' -> 'UNCTAD 2001–2012, wiiw 2003–2021': sources and years per country."""
+    out: dict[str, str] = {}
+    rows = plain(frame_).assign(year=year_of(frame_))
+    for code, g in rows.groupby(who):
+        parts = []
+        for source, s in g.groupby("source"):
+            lo, hi = int(s["year"].min()), int(s["year"].max())
+            span = str(lo) if lo == hi else f"{lo}–{hi}"
+            parts.append(f"{data.sources.short(str(source))} {span}")
+        out[str(code)] = ", ".join(parts)
+    return out
+
+
+def coverage_gap(data: CleanData, kind: str, reporter: str) -> str | None:
+    """None when the reporter has data of this kind ('trade', 'fdi', 'visas'); else the one
+    sentence the page shows instead of charts, naming what the bundled sources do cover."""
+    return memo(data, ("coverage-gap", kind, reporter), lambda: _coverage_gap(data, kind, reporter))
+
+
+def _coverage_gap(data: CleanData, kind: str, reporter: str) -> str | None:
+    from etl import countries  # a leaf module; imported here to keep query's imports short
+
+    who = countries.label(reporter)
+
+    def listing(spans: dict[str, str]) -> str:
+        return "; ".join(f"{countries.label(c)} ({s})" for c, s in sorted(spans.items()))
+
+    if kind == "trade":
+        if reporter in trade_reporters(data):
+            return None
+        shown = ", ".join(countries.label(r) for r in trade_reporters(data))
+        return (
+            f"No trade by partner with a World total for {who} in the bundled sources; "
+            f"reporters with such data: {shown or 'none'}."
+        )
+    if kind == "fdi":
+        fdi = frame(data, "fdi")
+        if fdi.empty or "host" not in fdi:
+            return f"No FDI data in the bundled sources for {who} or any other host."
+        if (fdi["host"] == reporter).any():
+            return None
+        return (
+            f"No FDI by investor for {who} in the bundled sources; FDI data cover "
+            f"{listing(_spans(fdi, 'host', data))}."
+        )
+    if kind == "visas":
+        s = _summary(data)
+        if s.empty:
+            return f"No visa data in the bundled sources for {who}."
+        consulates = s[(s["consulate_country"] == reporter) & (s["basis"] == "year")]
+        nationals = s[(s["nationality"] == reporter) & (s["issuer"] == US)]
+        if consulates["issued"].sum() >= SCHENGEN_MIN_ISSUED or not nationals.empty:
+            return None
+        return (
+            f"No visa statistics for {who}: the EU's Schengen statistics count visas issued at "
+            f"consulates outside the Schengen area and the US State Department counts visas by "
+            f"nationality; neither has {who} as a place of issue or a nationality."
+        )
+    return None
+
+
+# ---- how current: partner data vs monthly totals (issue 12) ---------------------------------
+
+
+def monthly_totals_end(data: CleanData, reporter: str) -> pd.Timestamp | None:
+    """The end of the newest month of the reporter's own monthly World totals (None if none)."""
+    t = data.trade_all
+    if t.empty:
+        return None
+    rows = select("trade_all", data, reporter=reporter, partner=WORLD)
+    rows = rows[(rows["basis"] == "month") & (rows["commodity"] == "TOTAL")]
+    return None if rows.empty else pd.Timestamp(rows["period_end"].max())
+
+
+def partner_lag_sentence(data: CleanData, reporter: str, source: str) -> str:
+    """'Kazakhstan: partner data end in 2023; monthly totals run to Jun 2026.' when the
+    reporter's monthly World totals run a calendar year or more past its partner breakdown."""
+    years = annual_years(data, source, reporter)
+    monthly = monthly_totals_end(data, reporter)
+    if not years or monthly is None or monthly.year <= years[-1]:
+        return ""
+    return (
+        f"{countries.label(reporter)}: partner data ({data.sources.short(source)}) end in "
+        f"{years[-1]}; monthly totals run to {monthly.strftime('%b %Y')}. Shares and ranks "
+        f"are for {years[-1]}."
+    )

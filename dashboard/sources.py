@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,18 @@ class SourceNames:
 
     def title(self, source: str) -> str:
         return self._field(source, "title")
+
+    def edition(self, source: str) -> str:
+        """The publisher's edition or release as the manifest states it ('' if unknown)."""
+        return str(self.meta.get(str(source), {}).get("edition") or "")
+
+    def latest_end(self, source: str) -> date | None:
+        """The last day of the newest period the ETL read from the source (None if unknown)."""
+        value = self.meta.get(str(source), {}).get("latest_period_end")
+        try:
+            return date.fromisoformat(str(value)[:10]) if value else None
+        except ValueError:
+            return None
 
     def label(self, source: str, vintage: str | None = None) -> str:
         """'UNCTAD (2014 edition)': the short name with the edition when given."""

@@ -14,12 +14,14 @@ from etl.labels import FDI_MEASURES, FLOWS, VISA_MEASURES
 
 _CODE = re.compile(r"^[A-Z]{3}$")
 _YEAR = re.compile(r"^\d{4}$")
+# Products page: the level of a product breakdown (etl.products.kind_of; None there = national).
+PRODUCT_LEVELS = ("chapter", "group", "section", "national")
 
 
 @dataclass(frozen=True)
 class ViewState:
     reporter: str = "KAZ"
-    partner: str = "ITA"
+    partner: str | None = None  # None = the reporter's top partner (controls.resolve)
     year: int | None = None  # None = latest year with data
     flow: str = "turnover"
     source: str | None = None  # None = the page's default source
@@ -28,6 +30,7 @@ class ViewState:
     start: int | None = None  # CAGR / cumulative window start
     end: int | None = None
     aggregates: bool = False  # overview: show partner aggregates (EU, CIS...) instead of countries
+    level: str | None = None  # products page: breakdown level; None = the page's default
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     def query(self) -> dict[str, str]:
@@ -45,6 +48,7 @@ class ViewState:
             "start",
             "end",
             "aggregates",
+            "level",
         ):
             value = getattr(self, name)
             if value != getattr(base, name) and value is not None:
@@ -84,7 +88,7 @@ def parse(
         if _CODE.match(code) and code in known_codes:
             changes[name] = code
         else:
-            notices.append(f"Unknown {name} code; showing {getattr(state, name)}.")
+            notices.append(f"Unknown {name} code; showing the default {name}.")
     for name in ("year", "start", "end"):
         value = text(name)
         if value is None:
@@ -93,7 +97,12 @@ def parse(
             changes[name] = int(value)
         else:
             notices.append(f"'{name}' must be a four-digit year with data; showing the default.")
-    choices = {"flow": FLOWS, "measure": FDI_MEASURES, "visa_measure": VISA_MEASURES}
+    choices = {
+        "flow": FLOWS,
+        "measure": FDI_MEASURES,
+        "visa_measure": VISA_MEASURES,
+        "level": PRODUCT_LEVELS,
+    }
     for name, allowed in choices.items():
         value = text(name)
         if value is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -17,7 +18,13 @@ FLOW_COLOURS = {
     "import": "#E69F00",
     "balance": "#009E73",
 }
-# Fixed colours for the partners that dominate Kazakh trade, so they never change between views.
+# Signs: a rise/surplus and a fall/deficit look the same on every chart.
+POSITIVE = "#0072B2"
+NEGATIVE = "#D55E00"
+# One colour per country everywhere. The fixed table covers the 40 countries most often among
+# the top 12 partners of any reporter, source, flow and year in the clean data (DEU, USA, GBR,
+# ... down to TKM); every hex differs. Other countries get a colour from EXTRA that no other
+# country in the same figure has (`partner_colours`).
 FIXED = {
     "CHN": "#D55E00",
     "RUS": "#0072B2",
@@ -29,18 +36,96 @@ FIXED = {
     "UZB": "#000000",
     "FRA": "#882255",
     "USA": "#332288",
+    "GBR": "#4477AA",
+    "JPN": "#EE6677",
+    "CHE": "#228833",
+    "KAZ": "#66CCEE",
+    "UKR": "#CCBB44",
+    "BLR": "#AA3377",
+    "AUT": "#88CCEE",
+    "ESP": "#44AA99",
+    "TJK": "#117733",
+    "POL": "#999933",
+    "SUN": "#DDCC77",
+    "HKG": "#CC6677",
+    "KGZ": "#AA4499",
+    "AUS": "#222255",
+    "SGP": "#225555",
+    "LBY": "#225522",
+    "TWN": "#666633",
+    "ARM": "#663333",
+    "BEL": "#77AADD",
+    "CAN": "#EE8866",
+    "IRN": "#EEDD88",
+    "FIN": "#FFAABB",
+    "IND": "#99DDFF",
+    "SAU": "#44BB99",
+    "BRA": "#BBCC33",
+    "MYS": "#AAAA00",
+    "ARE": "#CC3311",
+    "GRC": "#994455",
+    "YUG": "#997700",
+    "TKM": "#6699CC",
     "WLD": "#444444",
 }
+EXTRA = (
+    "#004488",
+    "#EECC66",
+    "#EE99AA",
+    "#BB5566",
+    "#9467BD",
+    "#8C564B",
+    "#17BECF",
+    "#BCBD22",
+    "#E377C2",
+    "#76B7B2",
+    "#B07AA1",
+    "#9C755F",
+    "#59A14F",
+    "#F28E2B",
+    "#E15759",
+    "#4E79A7",
+    "#EDC948",
+    "#FF9DA7",
+    "#5A3D99",
+    "#2F6B5E",
+)
 FONT = "Inter, Segoe UI, Helvetica, Arial, sans-serif"
 TEMPLATE_NAME = "tradeboard"
+TITLE_INSET = 16  # px between the image edge and the title
+
+
+def _preferred(code: str) -> int:
+    return int(hashlib.sha1(code.encode()).hexdigest(), 16) % len(EXTRA)
+
+
+def partner_colours(codes: Iterable[str]) -> dict[str, str]:
+    """Each code's colour, no two alike within one figure.
+
+    Fixed countries keep their colour; the others take their hashed EXTRA colour, or the next
+    one that is still free in this figure (then any palette colour still free).
+    """
+    codes = list(dict.fromkeys(codes))
+    out = {c: FIXED[c] for c in codes if c in FIXED}
+    used = set(out.values())
+    spare = [c for c in (*PALETTE, *FIXED.values()) if c not in used]
+    for code in codes:
+        if code in out:
+            continue
+        start = _preferred(code)
+        ring = [EXTRA[(start + i) % len(EXTRA)] for i in range(len(EXTRA))]
+        pick = next((c for c in ring if c not in used), None)
+        if pick is None:
+            pick = next((c for c in spare if c not in used), OTHER_COLOUR)
+        out[code] = pick
+        used.add(pick)
+    return out
 
 
 def partner_colour(code: str) -> str:
-    """The same colour for a partner on every page and in every export."""
-    if code in FIXED:
-        return FIXED[code]
-    digest = int(hashlib.sha1(code.encode()).hexdigest(), 16)
-    return PALETTE[digest % len(PALETTE)]
+    """The same colour for a partner on every page and in every export (figures that show
+    several countries not in FIXED use `partner_colours`, which keeps them apart)."""
+    return partner_colours([code])[code]
 
 
 _AXIS = dict(
@@ -67,7 +152,8 @@ def register_template() -> None:
         layout=dict(
             font=dict(family=FONT, size=13, color="#222"),
             colorway=PALETTE,
-            title=dict(x=0.0, xanchor="left", font=dict(size=17)),
+            # pad.l: a PNG's title must not start at pixel 0 (x is relative to the container)
+            title=dict(x=0.0, xanchor="left", pad=dict(l=TITLE_INSET), font=dict(size=17)),
             margin=dict(l=70, r=30, t=90, b=95),
             hoverlabel=dict(font_family=FONT),
             separators=".,",
@@ -88,10 +174,20 @@ def safe_filename(*parts: object) -> str:
     return text[:120] or "tradeboard-chart"
 
 
+# Modebar buttons that send the chart to a server (Plotly Cloud / Chart Studio): nothing a user
+# views here may leave the machine. The lasso/select tools do nothing on these charts.
+OFF_MACHINE_BUTTONS = ("sendChartToCloud", "sendDataToCloud", "editInChartStudio")
+
+
 def graph_config(filename: str) -> dict:
-    """Modebar PNG download at 2x with a meaningful, sanitised filename."""
+    """The one dcc.Graph config: PNG download at 2x with a meaningful, sanitised filename, and
+    no control that uploads the chart or its data anywhere."""
     return {
         "displaylogo": False,
+        "showSendToCloud": False,
+        "showEditInChartStudio": False,
+        "showLink": False,
+        "plotlyServerURL": "",
         "toImageButtonOptions": {
             "format": "png",
             "filename": safe_filename(filename),
@@ -99,5 +195,5 @@ def graph_config(filename: str) -> dict:
             "width": 1200,
             "height": 700,
         },
-        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+        "modeBarButtonsToRemove": ["lasso2d", "select2d", *OFF_MACHINE_BUTTONS],
     }

@@ -11,6 +11,9 @@ them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -18,14 +21,48 @@ from dashboard import briefing, query
 from dashboard.data import CleanData
 from dashboard.figures import briefing as briefing_figures
 from dashboard.figures import fdi, overview, partner, visas
-from dashboard.figures.common import Context, name, no_data
+from dashboard.figures import mirror as mirror_figures
+from dashboard.figures import products as product_figures
+from dashboard.figures.common import Context, data_note, name, no_data
 from dashboard.state import ViewState
 
 Figures = dict[str, go.Figure]
 
 
-def context(data: CleanData) -> Context:
-    return Context(as_of=data.as_of, sources=data.sources)
+def context(
+    data: CleanData, sources: Iterable[str | None] = (), end: date | None = None
+) -> Context:
+    """The footnote context of charts drawn from `sources`: the period their data end with
+    (`end`, else the newest period the ETL read from those sources) and each source's edition.
+    Never the ETL run date: that is in the page footer only."""
+    keys = [str(s) for s in dict.fromkeys(sources) if s]
+    if end is None:
+        ends = [e for e in (data.sources.latest_end(k) for k in keys) if e is not None]
+        end = max(ends) if ends else None
+    editions = [data.sources.edition(k) for k in keys]
+    return Context(as_of=data_note(end, editions), sources=data.sources, data_end=end)
+
+
+def rows_end(rows: pd.DataFrame | None) -> date | None:
+    """The last day of the newest period in `rows` (period_end, else year), or None."""
+    if rows is None or rows.empty:
+        return None
+    if "period_end" in rows:
+        last = pd.to_datetime(rows["period_end"]).max()
+        return None if pd.isna(last) else last.date()
+    if "year" in rows:
+        return date(int(rows["year"].max()), 12, 31)
+    return None
+
+
+def dated(figures: Figures, ctx: Context) -> Figures:
+    """Mark each chart with the end of its data (layout.meta.data_end), which the page's
+    staleness line reads; a chart already marked keeps its own end."""
+    for fig in figures.values():
+        meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+        if ctx.data_end is not None and not meta.get("empty") and "data_end" not in meta:
+            fig.layout.meta = {**meta, "data_end": ctx.data_end.isoformat()}
+    return figures
 
 
 def overview_view(data: CleanData, state: ViewState) -> Figures:
@@ -40,11 +77,22 @@ def overview_view(data: CleanData, state: ViewState) -> Figures:
         return {"top_partners": no_data(msg, "Top trading partners")}
     shares = query.year_shares(data, state, source)
     totals = query.world_totals(data, state.reporter, source)
+    in_year = context(data, [source], rows_end(shares[query.year_of(shares) == year]))
+    history = context(data, [source], rows_end(shares))
+    whole = context(data, [source], rows_end(totals))
     return {
-        "top_partners": overview.top_partners(shares, state, source, year, ctx),
-        "partner_treemap": overview.partner_treemap(shares, state, source, year, ctx),
-        "share_history": overview.share_history(shares, state, source, year, ctx),
-        "totals": overview.totals(totals, state, source, year, ctx),
+        **dated(
+            {
+                "top_partners": overview.top_partners(shares, state, source, year, in_year),
+                "partner_treemap": overview.partner_treemap(shares, state, source, year, in_year),
+            },
+            in_year,
+        ),
+        **dated(
+            {"share_history": overview.share_history(shares, state, source, year, history)},
+            history,
+        ),
+        **dated({"totals": overview.totals(totals, state, source, year, whole)}, whole),
     }
 
 
@@ -66,24 +114,89 @@ def partner_view(data: CleanData, state: ViewState) -> Figures:
         flow: query.mirror_series(data, state.reporter, state.partner, flow)
         for flow in ("export", "import")
     }
+    flows = query.annual_flows(data, source, state.reporter, state.partner)
+    ctx = context(data, [source], rows_end(flows))
+    mirror_ctx = {flow: _series_context(data, series) for flow, series in mirror.items()}
+    pair_products = query.pair_products(data, state.reporter, state.partner)
+    products_ctx = rows_context(data, pair_products)
     return {
-        "flows": partner.flows(
-            query.annual_flows(data, source, state.reporter, state.partner), state, source, ctx
-        ),
-        "growth": partner.growth(query.pair_growth(data, state, source), state, source, ctx),
-        "ytd": partner.ytd(
-            query.pair_ytd(data, state.reporter, state.partner),
-            bool(query.world_monthly_sources(data, state.reporter)),
-            state,
+        **dated(
+            {
+                "flows": partner.flows(flows, state, source, ctx),
+                "growth": partner.growth(
+                    query.pair_growth(data, state, source), state, source, ctx
+                ),
+                "ytd": _partner_ytd(data, state, ctx),
+                "cagr": partner.cagr(cagr, span, state, source, ctx),
+                "rank_share": partner.rank_share(
+                    query.pair_shares(data, state, source), state, source, ctx
+                ),
+            },
             ctx,
         ),
-        "cagr": partner.cagr(cagr, span, state, source, ctx),
-        "rank_share": partner.rank_share(
-            query.pair_shares(data, state, source), state, source, ctx
+        **dated(
+            {
+                "mirror_exports": partner.mirror(
+                    mirror["export"], state, "export", mirror_ctx["export"]
+                )
+            },
+            mirror_ctx["export"],
         ),
-        "mirror_exports": partner.mirror(mirror["export"], state, "export", ctx),
-        "mirror_imports": partner.mirror(mirror["import"], state, "import", ctx),
+        **dated(
+            {
+                "mirror_imports": partner.mirror(
+                    mirror["import"], state, "import", mirror_ctx["import"]
+                )
+            },
+            mirror_ctx["import"],
+        ),
+        **_mirror_asymmetries(data, state, ctx),
+        **dated(
+            {
+                "products": product_figures.pair_composition(
+                    pair_products, state.reporter, state.partner, state.flow, products_ctx
+                )
+            },
+            products_ctx,
+        ),
     }
+
+
+def rows_context(data: CleanData, rows: pd.DataFrame | None) -> Context:
+    """`context` of charts drawing `rows`: their sources and the newest period among them."""
+    if rows is None or rows.empty or "source" not in rows:
+        return context(data)
+    return context(data, [str(s) for s in rows["source"].unique()], rows_end(rows))
+
+
+def _series_context(data: CleanData, series: list[dict]) -> Context:
+    """`context` of `query.mirror_series` output: its sources, the newest year any series has."""
+    years = [int(y) for one in series for y in one["values"].index]
+    end = date(max(years), 12, 31) if years else None
+    return context(data, [one["source"] for one in series], end)
+
+
+def _mirror_asymmetries(data: CleanData, state: ViewState, ctx: Context) -> Figures:
+    """Both national offices' declarations for the pair: a chart of the gaps and a table."""
+    rows = query.mirror_table(data, state.reporter, state.partner)
+    return {
+        "mirror_gap": mirror_figures.asymmetry_chart(rows, state.reporter, state.partner, ctx),
+        "mirror_table": mirror_figures.asymmetry_table(rows, state.reporter, state.partner, ctx),
+    }
+
+
+def _partner_ytd(data: CleanData, state: ViewState, ctx: Context) -> go.Figure:
+    """The pair's Jan–X card: the reporter's own months, else the partner's mirror months."""
+    world_monthly = bool(query.world_monthly_sources(data, state.reporter))
+    own = query.pair_ytd(data, state.reporter, state.partner)
+    if own.empty and state.partner != query.WORLD:
+        mirrored = query.mirror_ytd(data, state.reporter, state.partner)
+        if not mirrored.empty:
+            ytd_ctx = rows_context(data, mirrored)
+            fig = partner.ytd(mirrored, world_monthly, state, ytd_ctx, declarer=state.partner)
+            return dated({"ytd": fig}, ytd_ctx)["ytd"]
+    ytd_ctx = rows_context(data, own) if not own.empty else ctx
+    return dated({"ytd": partner.ytd(own, world_monthly, state, ytd_ctx)}, ytd_ctx)["ytd"]
 
 
 def fdi_view(data: CleanData, state: ViewState) -> Figures:
@@ -92,6 +205,7 @@ def fdi_view(data: CleanData, state: ViewState) -> Figures:
     rows = query.fdi_annual(data, host, measure)
     source = query.pick_source(rows, investor, state.source)
     chosen = rows[rows["source"] == source] if source is not None else rows
+    ctx = rows_context(data, chosen)
     window = (
         None
         if measure == "inward_stock"
@@ -103,36 +217,46 @@ def fdi_view(data: CleanData, state: ViewState) -> Figures:
     if window is not None:
         flows = query.series(data, host, investor, measure, str(window["source"]))
         claims = query.claims(data, host, investor, measure)
-    return {
-        "over_time": fdi.over_time(chosen, source, state, ctx),
-        "top_investors": fdi.top_investors(chosen, source, state, ctx),
-        "cumulative": fdi.cumulative(window, flows, claims, state, ctx),
-        "gross_vs_net": fdi.gross_vs_net(
-            query.series(data, host, investor, "gross_inflow"),
-            query.series(data, host, investor, "net_inflow"),
-            state,
-            ctx,
-        ),
-        "world_quarterly": fdi.world_quarterly(
-            query.world_quarterly(data, host, state.source), state, ctx
-        ),
-    }
+    return dated(
+        {
+            "over_time": fdi.over_time(chosen, source, state, ctx),
+            "top_investors": fdi.top_investors(chosen, source, state, ctx),
+            "cumulative": fdi.cumulative(window, flows, claims, state, ctx),
+            "gross_vs_net": fdi.gross_vs_net(
+                query.series(data, host, investor, "gross_inflow"),
+                query.series(data, host, investor, "net_inflow"),
+                state,
+                ctx,
+            ),
+            "world_quarterly": fdi.world_quarterly(
+                query.world_quarterly(data, host, state.source), state, ctx
+            ),
+        },
+        ctx,
+    )
 
 
 def visas_view(data: CleanData, state: ViewState) -> Figures:
     ctx = context(data)
     pair = query.schengen_annual(data, state.partner, state.reporter)
     monthly = query.nationality_monthly(data, query.US, state.reporter)
-    return {
-        "consulates_trend": visas.consulates_trend(pair, state, ctx),
-        "issuance_rate": visas.issuance_rate(pair, state, ctx),
-        "issued_growth": visas.issued_growth(pair, state, ctx),
-        "issuers_compared": visas.issuers_compared(
-            query.schengen_annual(data, None, state.reporter), state, ctx
-        ),
-        "us_monthly": visas.us_monthly(monthly, state, ctx),
-        "us_ytd": visas.us_ytd(monthly, query.ytd_comparison(monthly), state, ctx),
-    }
+    ctx = rows_context(data, pair) if not pair.empty else ctx
+    us_ctx = rows_context(data, monthly) if not monthly.empty else ctx
+    return dated(
+        {
+            "consulates_trend": visas.consulates_trend(pair, state, ctx),
+            "issuance_rate": visas.issuance_rate(pair, state, ctx),
+            "issued_growth": visas.issued_growth(pair, state, ctx),
+            "issuers_compared": visas.issuers_compared(
+                query.schengen_annual(data, None, state.reporter), state, ctx
+            ),
+            "us_monthly": dated({"m": visas.us_monthly(monthly, state, us_ctx)}, us_ctx)["m"],
+            "us_ytd": dated(
+                {"y": visas.us_ytd(monthly, query.ytd_comparison(monthly), state, us_ctx)}, us_ctx
+            )["y"],
+        },
+        ctx,
+    )
 
 
 def briefing_view(data: CleanData, state: ViewState) -> Figures:
@@ -141,7 +265,55 @@ def briefing_view(data: CleanData, state: ViewState) -> Figures:
     flows = query.annual_flows(data, source, state.reporter, state.partner) if source else None
     flows = query.plain(flows) if flows is not None and not flows.empty else pd.DataFrame()
     checks = [c for _, c in briefing.fact_checks(data, state)]
-    return {
-        "turnover": briefing_figures.turnover(flows, source, state, ctx),
-        "facts_check": briefing_figures.facts_chart(checks, state, ctx),
+    ctx = context(data, [source], rows_end(flows)) if source else ctx
+    return dated(
+        {
+            "turnover": briefing_figures.turnover(flows, source, state, ctx),
+            "facts_check": briefing_figures.facts_chart(checks, state, ctx),
+        },
+        ctx,
+    )
+
+
+def products_view(data: CleanData, state: ViewState) -> Figures:
+    """What the reporter trades: one breakdown (flow, level, year: query.product_choice), its
+    history in the same classification, and concentration by product and by partner."""
+    ctx = context(data)
+    reporter = state.reporter
+    choice = query.product_choice(data, state)
+    if choice is None:
+        msg = f"No product breakdown of {name(reporter)}'s trade in the bundled sources"
+        return {"composition_treemap": no_data(msg, "Trade by product")}
+    flow, year = choice.flow, choice.year
+    history = query.product_history(data, reporter, flow, choice.level)
+    rows = history[history["year"] == year]
+    ctx = rows_context(data, history)
+    growth = query.product_growth(history)
+    source = query.partner_concentration_source(data, state, flow)
+    by_partner = (
+        query.partner_concentration(data, reporter, flow, source) if source else pd.DataFrame()
+    )
+    figures = {
+        "composition_treemap": product_figures.composition_treemap(rows, reporter, flow, ctx),
+        "composition_bars": product_figures.composition_bars(rows, reporter, flow, ctx),
+        "growth": product_figures.growth_by_product(growth, history, year, reporter, flow, ctx),
     }
+    if history["year"].nunique() > 1:  # else the growth card says there is one period only
+        figures["what_changed"] = product_figures.what_changed(
+            growth, history, year, reporter, flow, ctx
+        )
+        figures["share_history"] = product_figures.share_over_time(
+            history, year, reporter, flow, ctx
+        )
+    return dated(
+        {
+            **figures,
+            "concentration_products": product_figures.product_concentration(
+                query.product_concentration(history), history, reporter, flow, ctx
+            ),
+            "concentration_partners": product_figures.partner_concentration(
+                by_partner, reporter, flow, source, ctx
+            ),
+        },
+        ctx,
+    )

@@ -77,7 +77,11 @@ def staging_dir(clean: Path) -> Path:
 
 
 def fsync_tree(path: Path) -> None:
+    """Every file and folder under `path` on disk (large sources publish partition folders)."""
     for p in path.iterdir():
+        if p.is_dir():
+            fsync_tree(p)
+            continue
         with p.open("rb") as fh:
             os.fsync(fh.fileno())
     fd = os.open(path, os.O_RDONLY)

@@ -38,9 +38,7 @@ def turnover_from_flows(trade: pd.DataFrame) -> pd.DataFrame:
     """Turnover = exports + imports for series whose source publishes only the two flows."""
     key = [c for c in [*SERIES, *PERIOD, "vintage"] if c != "flow"]
     has_turnover = trade.loc[trade["flow"] == "turnover", ["source"]].drop_duplicates()
-    flows = trade[
-        trade["flow"].isin(FLOW_PAIR) & ~trade["source"].isin(has_turnover["source"])
-    ]
+    flows = trade[trade["flow"].isin(FLOW_PAIR) & ~trade["source"].isin(has_turnover["source"])]
     if flows.empty:
         return trade.iloc[0:0].assign(derivation=pd.Series(dtype=str))
     wide = flows.pivot_table(

@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
+from etl import engine, fx, labels, metrics, periods, registry, schemas, snapshots, sources
 from etl import facts as facts_reader
-from etl import fx, labels, metrics, periods, registry, schemas, snapshots, sources, stream
 from etl.atomic import publish, run_lock, staging_dir
 from etl.errors import InputError, Problem
 from etl.schemas import validate
@@ -60,25 +61,27 @@ def run(
     mirror: Path | None = None,
     accept_new_vintage: bool = False,
     only: list[str] | None = None,
+    scheduler: str | None = None,
 ) -> dict:
     """Build every clean frame into a staging directory and publish it, or raise InputError.
 
     When `manifest` is given, snapshot files are first materialised into `raw` and verified.
-    Nothing in `clean` changes unless the whole run succeeds.
+    Nothing in `clean` changes unless the whole run succeeds. Large sources run on Dask:
+    `scheduler` None in this process, else a dask.distributed scheduler address (etl.engine).
     """
     log = _Log()
     _refuse_clean_over_inputs(clean, raw, facts_path)
     with run_lock(clean):
         files = _materialise(manifest, raw, mirror, accept_new_vintage, log)
         present = _sources_present(raw, only)
-        streamed = [s for s in present if stream.is_streamed(sources.reader(s))]
+        streamed = [s for s in present if engine.is_streamed(sources.reader(s))]
         results = _read_sources([s for s in present if s not in streamed], raw, log)
         fact_frame = _read_facts(facts_path, log)
         frames = _validate(_tables(results), log)
         log.stop_on_problems()
         staging = staging_dir(clean)
         try:
-            outputs = _Outputs(frames, fact_frame, files, _metadata(manifest))
+            outputs = _Outputs(frames, fact_frame, files, _metadata(manifest), scheduler)
             report = _write(staging, raw, streamed, results, outputs, log)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)  # nothing half-written survives
@@ -175,19 +178,24 @@ class _Outputs:
     facts: pd.DataFrame
     files: list[dict]
     metadata: dict
+    scheduler: str | None = None  # where large sources run (etl.engine)
 
 
 def _write(
     staging: Path, raw: Path, streamed: list[str], results: list[SourceResult], out: _Outputs,
     log: _Log,
 ) -> dict:  # fmt: skip
-    """Write trade (in-memory sources, then streamed ones by chunk), derive, write the rest."""
+    """Write large sources (partitioned, by the engine), trade, derive, write the rest.
+
+    trade.parquet holds the in-memory sources' rows and the large sources' commodity totals (what
+    the dashboard charts); every row of a large source is in trade_large/year=Y/reporter=R/.
+    """
     frames = out.frames
-    writer = stream.TradeWriter(staging / "trade.parquet")
-    writer.write(frames["trade"])
-    streamed_totals = _stream_sources(streamed, raw, writer, results, log)
-    writer.close()
+    streamed_totals = _stream_sources(streamed, raw, staging / LARGE, results, log, out.scheduler)
     log.stop_on_problems()
+    trade_file = staging / "trade.parquet"
+    trade_rows = pd.concat([frames["trade"], *streamed_totals], ignore_index=True)
+    pq.write_table(engine.to_arrow(trade_rows), trade_file, compression="zstd")
 
     with log.timed("derive"):
         for_metrics = dict(frames)
@@ -200,29 +208,65 @@ def _write(
         for name, frame in outputs.items():
             if name != "trade":
                 frame.to_parquet(staging / f"{name}.parquet", index=False)
-        _write_json(staging / "metadata.json", out.metadata)
-        counts = {name: len(frame) for name, frame in outputs.items()} | {"trade": writer.rows}
+        # Staleness: per source the last date its rows cover, beside the manifest's edition,
+        # over every clean table (streamed sources read back from trade.parquet's two columns).
+        ends = [
+            f.groupby("source", observed=True)["period_end"].max()
+            for f in [
+                *(frames[t] for t in schemas.TABLES if t != "trade"),
+                pd.read_parquet(trade_file, columns=["source", "period_end"]),
+            ]
+            if len(f) and {"source", "period_end"} <= set(f.columns)
+        ]
+        latest = pd.concat(ends).groupby(level=0).max() if ends else pd.Series(dtype=object)
+        metadata = {**out.metadata, "sources": dict(out.metadata.get("sources", {}))}
+        for source in {*metadata["sources"], *latest.index}:
+            entry = dict(metadata["sources"].get(source, {}))
+            entry.setdefault("edition", "")
+            end = latest.get(source)
+            entry["latest_period_end"] = None if end is None else end.date().isoformat()
+            metadata["sources"][source] = entry
+        _write_json(staging / "metadata.json", metadata)
+        counts = {name: len(frame) for name, frame in outputs.items()} | {"trade": len(trade_rows)}
+        if streamed:
+            counts[LARGE] = sum(r.rows_out.get(LARGE, 0) for r in results)
         report = _report(results, out.files, counts, log)
         # Checksums of the outputs let any reader verify it sees one complete version.
         report["outputs"] = {
             p.name: snapshots.sha256(p)
             for p in sorted([*staging.glob("*.parquet"), staging / "metadata.json"])
         }
+        if streamed:  # the partitioned rows: files and rows, not a checksum of gigabytes
+            report["partitioned"] = {
+                LARGE: {
+                    "files": len(list((staging / LARGE).rglob("*.parquet"))),
+                    "rows": counts[LARGE],
+                }
+            }
     _write_json(staging / "report.json", report)
     return report
 
 
+# Where large sources' rows go, partitioned by year and reporter (etl.engine).
+LARGE = "trade_large"
+
+
 def _stream_sources(
-    streamed: list[str], raw: Path, writer: stream.TradeWriter, results: list[SourceResult],
-    log: _Log,
+    streamed: list[str], raw: Path, out: Path, results: list[SourceResult], log: _Log,
+    scheduler: str | None,
 ) -> list[pd.DataFrame]:  # fmt: skip
-    """Read, validate and write each streamed source chunk by chunk; its commodity totals."""
+    """Each large source read, validated and written by the engine; its commodity totals."""
     totals = []
+    if streamed:
+        out.mkdir(parents=True, exist_ok=True)
     for source in streamed:
-        outcome = stream.stream_source(source, sources.reader(source), raw / source, writer)
+        outcome = engine.run_source(
+            source, sources.reader(source), raw / source, out, scheduler=scheduler
+        )
         results.append(outcome.result)
         log.problems += outcome.problems
         log.timings[f"read+validate+write:{source}"] = outcome.seconds
+        log.timings |= {f"{step}:{source}": t for step, t in outcome.steps.items()}
         if len(outcome.totals):
             totals.append(outcome.totals)
     return totals
@@ -389,7 +433,14 @@ def _report(
         "tables": counts,
         "warnings": [
             *log.warnings,
-            *(_unread_warning(source, u) for source, items in unread.items() for u in items),
+            # Documentation (PROVENANCE.md, README) is listed in `unread` but is no warning:
+            # only data files that no reader claims are.
+            *(
+                _unread_warning(source, u)
+                for source, items in unread.items()
+                for u in items
+                if u.get("reason") != sources.DOCUMENTATION_REASON
+            ),
         ],
     }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Callable, Sequence
 
 import plotly.graph_objects as go
@@ -18,8 +19,14 @@ from dashboard import ids
 from dashboard import layout as shell
 from dashboard.data import CleanData, Store
 
-# Trace attributes that hold plotted data, in column order.
-DATA_ATTRS = ("x", "y", "labels", "parents", "values", "z")
+# Trace types drawn as labelled values rather than on x/y axes.
+LABELLED = ("labels", "values", "parents")
+# "Source: BNS, ... · data to Dec 2023 · edition: ..." (older clean folders: "· Data as of ...").
+_FOOTNOTE = re.compile(
+    r"^Source: (?P<source>.*?)(?: · (?:Data as of )?(?P<as_of>(?:data to |edition: |\d).*))?$",
+    re.S,
+)
+_TAGS = re.compile(r"<[^>]+>")
 
 
 def _axis_title(fig: go.Figure, axis_ref: str | None, letter: str) -> str:
@@ -27,7 +34,7 @@ def _axis_title(fig: go.Figure, axis_ref: str | None, letter: str) -> str:
     name = f"{letter}axis" + ref[1:]
     axis = fig.layout[name] if name in fig.layout else None  # noqa: SIM401 - no .get
     title = getattr(getattr(axis, "title", None), "text", None) if axis is not None else None
-    return str(title or "")
+    return _TAGS.sub("", str(title or ""))
 
 
 def _cell(value: object) -> object:
@@ -38,42 +45,73 @@ def _cell(value: object) -> object:
     return value
 
 
-def figure_rows(fig: go.Figure) -> tuple[list[str], list[list[object]]]:
-    """One row per plotted point: series name, its axes' titles, and the data attributes."""
-    attrs = [
-        a for a in DATA_ATTRS if any(getattr(t, a, None) is not None and a in t for t in fig.data)
-    ]
-    header = ["series", *attrs]
-    axes = any(hasattr(t, "xaxis") for t in fig.data)
-    if axes:
-        header += ["x_axis", "y_axis"]
+def _numeric(values: Sequence[object]) -> bool:
+    return all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in values if v is not None
+    )
+
+
+def _is_year(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1800 <= value <= 2200
+
+
+def footnote(fig: go.Figure) -> tuple[str, str]:
+    """(source, how current) from the figure's own "Source: ... · data to ..." footnote."""
+    for ann in fig.layout.annotations:
+        match = _FOOTNOTE.match(_TAGS.sub("", str(ann.text or "")))
+        if match:
+            return match["source"].strip(), (match["as_of"] or "").strip()
+    return "", ""
+
+
+def _points(fig: go.Figure, trace: object) -> tuple[list, list, str, list]:
+    """(labels, values, unit, parents) of one trace: the category or year each value is for."""
+    if any(getattr(trace, a, None) is not None for a in LABELLED):
+        labels = list(trace.labels or [])
+        return labels, list(trace.values or []), "", list(trace.parents or [""] * len(labels))
+    x = list(trace.x) if getattr(trace, "x", None) is not None else []
+    y = list(trace.y) if getattr(trace, "y", None) is not None else []
+    horizontal = getattr(trace, "orientation", None) == "h" or (
+        x and y and _numeric(x) and not _numeric(y)
+    )
+    if horizontal:
+        return y, x, _axis_title(fig, getattr(trace, "xaxis", None), "x"), []
+    return x, y, _axis_title(fig, getattr(trace, "yaxis", None), "y"), []
+
+
+def figure_rows(fig: go.Figure, version: str = "") -> tuple[list[str], list[list[object]]]:
+    """One row per plotted point, columns named for what they hold.
+
+    series, then `year` (or `category` when the points are not years), `value`, its `unit`
+    (the value axis's title), `parent` for treemaps, and on every row the chart's `source`
+    and `edition` (the data date and version the chart was drawn from).
+    """
+    source, as_of = footnote(fig)
+    edition = "; ".join(
+        p
+        for p in (
+            f"data as of {as_of}" if as_of[:1].isdigit() else as_of,
+            f"version {version}" if version else "",
+        )
+        if p
+    )
+    points = [(trace.name or "", *_points(fig, trace)) for trace in fig.data]
+    labels = [label for _, ls, _, _, _ in points for label in ls]
+    key = "year" if labels and all(_is_year(v) for v in labels) else "category"
+    treemap = any(any(parents) for *_, parents in points)
+    header = ["series", key, "value", "unit", *(["parent"] if treemap else []), "source"]
+    header.append("edition")
     rows: list[list[object]] = []
-    for trace in fig.data:
-        columns = {
-            a: list(trace[a]) if a in trace and trace[a] is not None else None for a in attrs
-        }
-        length = max((len(c) for c in columns.values() if c is not None), default=0)
-        extra = []
-        if axes:
-            extra = (
-                [
-                    _axis_title(fig, getattr(trace, "xaxis", None), "x"),
-                    _axis_title(fig, getattr(trace, "yaxis", None), "y"),
-                ]
-                if hasattr(trace, "xaxis")
-                else ["", ""]
-            )
-        for i in range(length):
-            values = [
-                _cell(columns[a][i]) if columns[a] is not None and i < len(columns[a]) else ""
-                for a in attrs
-            ]
-            rows.append([trace.name or "", *values, *extra])
+    for series, ls, values, unit, parents in points:
+        for i, label in enumerate(ls):
+            value = _cell(values[i]) if i < len(values) else ""
+            extra = [parents[i] if i < len(parents) else ""] if treemap else []
+            rows.append([series, _cell(label), value, unit, *extra, source, edition])
     return header, rows
 
 
-def figure_csv(fig: go.Figure) -> str:
-    header, rows = figure_rows(fig)
+def figure_csv(fig: go.Figure, version: str = "") -> str:
+    header, rows = figure_rows(fig, version)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
@@ -88,7 +126,7 @@ def chart_csv(page: str, data: CleanData, query: dict, name: str) -> tuple[str, 
     fig = figures.get(name)
     if fig is None:
         return None
-    return figure_csv(fig), shell.chart_filename(page, state, name) + ".csv"
+    return figure_csv(fig, data.version), shell.chart_filename(page, state, name) + ".csv"
 
 
 def register(app: Dash, store: Callable[[], Store], pages: Sequence[str]) -> None:

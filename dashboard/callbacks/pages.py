@@ -27,7 +27,11 @@ from dashboard.state import ViewState
 DEPENDS_ON: dict[Control, frozenset[Control]] = {
     Control.PARTNER: frozenset({Control.REPORTER}),
     Control.SOURCE: frozenset({Control.REPORTER}),
-    Control.YEAR: frozenset({Control.REPORTER, Control.PARTNER, Control.SOURCE}),
+    # The products page's years belong to its flow and level.
+    Control.YEAR: frozenset(
+        {Control.REPORTER, Control.PARTNER, Control.SOURCE, Control.FLOW, Control.LEVEL}
+    ),
+    Control.LEVEL: frozenset({Control.REPORTER, Control.FLOW}),
     Control.START: frozenset({Control.REPORTER, Control.PARTNER, Control.SOURCE}),
     Control.END: frozenset({Control.REPORTER, Control.PARTNER, Control.SOURCE}),
 }
@@ -94,7 +98,7 @@ def _view(page: str, data: CleanData, state: ViewState) -> dict[str, object]:
     out: dict[str, object] = {
         "charts": charts,
         "notices": shell.banner(state.notices),
-        "nav": shell.nav_links(page, state),
+        "nav": shell.nav_links(page, state, data),
         "view": state.query(),
     }
     if text is not None:

@@ -119,6 +119,36 @@ def turnover(flows: pd.DataFrame, source: str | None, state: ViewState, ctx: Con
     )
 
 
+NOT_CHECKABLE = "not checkable"
+
+
+def _not_checkable(fig: go.Figure, checks: Sequence[Check], colour: str) -> None:
+    """Claims with no official value to compare: their rows say so in words, at the left edge,
+    and carry no marker on the % axis (a point at 0 would read as an exact match)."""
+    fig.add_trace(
+        go.Scatter(
+            x=[None] * len(checks),  # the row exists on the category axis; nothing is plotted
+            y=[c.label for c in checks],
+            mode="markers",
+            name=f"{NOT_CHECKABLE} (no official figure)",
+            marker=dict(color=colour, size=13, symbol="circle-open"),
+            hoverinfo="skip",
+        )
+    )
+    for c in checks:
+        fig.add_annotation(
+            x=0,
+            xref="paper",
+            xanchor="left",
+            y=c.label,
+            yref="y",
+            text=f"○ <i>not checkable</i>: stated {c.stated}, no official figure to compare",
+            showarrow=False,
+            font=dict(size=11, color="#555"),
+            bgcolor="white",
+        )
+
+
 def facts_chart(checks: Sequence[Check], state: ViewState, ctx: Context) -> go.Figure:
     """Each curated figure's difference from the official value, coloured by the verdict.
 
@@ -135,14 +165,13 @@ def facts_chart(checks: Sequence[Check], state: ViewState, ctx: Context) -> go.F
         mine = [c for c in checks if c.status == status]
         if not mine:
             continue
-        x = [
-            0.0
-            if c.computed_value in (None, 0)
-            else (c.stated_value - c.computed_value) / abs(c.computed_value)
-            for c in mine
-        ]
-        if status == "not checkable":
-            x = [0.0] * len(mine)
+        if status == NOT_CHECKABLE or any(c.computed_value in (None, 0) for c in mine):
+            unplaced = [c for c in mine if status == NOT_CHECKABLE or c.computed_value in (None, 0)]
+            _not_checkable(fig, unplaced, colour)
+            mine = [c for c in mine if c not in unplaced]
+            if not mine:
+                continue
+        x = [(c.stated_value - c.computed_value) / abs(c.computed_value) for c in mine]
         texts = [
             f"stated {c.stated} · data {c.computed}"
             if c.computed and status != "partial"
@@ -171,7 +200,7 @@ def facts_chart(checks: Sequence[Check], state: ViewState, ctx: Context) -> go.F
             )
         )
     fig.add_vline(x=0, line=dict(color="#777", width=1))
-    top = max(0.3, *(abs(t) for tr in fig.data for t in tr.x))
+    top = max(0.3, *(abs(t) for tr in fig.data for t in tr.x if t is not None))
     fig.update_layout(
         xaxis=dict(
             title="Stated value vs official value (% difference; 0 = identical)",

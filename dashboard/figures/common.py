@@ -1,7 +1,8 @@
 """Conventions every chart follows, so an exported PNG stands alone.
 
-Title and subtitle (units, basis, period) at the top; source and "data as of" at the bottom,
-inside the figure. Missing data gives a figure that says so instead of an empty axis.
+Title and subtitle (units, basis, period) at the top; source, the period the data end with and
+the source's edition at the bottom, inside the figure (never the day the ETL ran). Missing data
+gives a figure that says so instead of an empty axis.
 
 Also the drawing helpers several pages share (names, units, legend and footnote placement), so
 no figure module imports another.
@@ -10,13 +11,21 @@ no figure module imports another.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.sources import SourceNames
-from dashboard.theme import OTHER_COLOUR, TEMPLATE_NAME, partner_colour, register_template
+from dashboard.theme import (
+    OTHER_COLOUR,
+    TEMPLATE_NAME,
+    partner_colour,
+    partner_colours,
+    register_template,
+)
 from etl import countries
 from etl.labels import FDI_MEASURE_TITLE, FLOW_TITLE
 
@@ -57,10 +66,46 @@ GROUP_COLOURS = {
 
 @dataclass(frozen=True)
 class Context:
-    """What every chart's footnote needs besides its rows: the data date and source names."""
+    """What every chart's footnote needs besides its rows: how current the data are, and the
+    source names. `as_of` is the footnote's tail after the source, "data to Dec 2023 · edition
+    ..." (`data_note`), never the day the ETL ran: a 2014 edition must not look current."""
 
     as_of: str = ""
     sources: SourceNames = field(default_factory=SourceNames)
+    data_end: date | None = None  # the last day of the newest period the chart's data cover
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+STALE_MONTHS = 18  # a page whose newest data are older than this says so at the top
+
+
+def month_label(day: date) -> str:
+    """date(2023, 12, 31) -> 'Dec 2023'."""
+    return f"{MONTHS[day.month - 1]} {day.year}"
+
+
+def data_note(end: date | None, editions: Iterable[str] = ()) -> str:
+    """'data to Dec 2023 · edition: 2023 edition published 2024-07-25': the footnote's tail."""
+    parts = [f"data to {month_label(end)}"] if end is not None else []
+    eds = [e for e in dict.fromkeys(editions) if e]
+    if eds:
+        parts.append("edition: " + "; ".join(eds))
+    return " · ".join(parts)
+
+
+def months_between(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def stale_sentence(end: date | None, today: date) -> str:
+    """'The newest figures on this page end in Dec 2021 — 5 years ago.' when `end` is more than
+    STALE_MONTHS before today; '' otherwise."""
+    if end is None or months_between(end, today) <= STALE_MONTHS:
+        return ""
+    months = months_between(end, today)
+    years = months // 12
+    ago = f"{years} year{'s' if years != 1 else ''} ago" if years >= 2 else f"{months} months ago"
+    return f"The newest figures on this page end in {month_label(end)} — {ago}."
 
 
 def name(code: str) -> str:
@@ -81,6 +126,13 @@ def colour(code: str) -> str:
     if countries.is_aggregate(code):
         return GROUP_COLOURS.get(code, OTHER_COLOUR)
     return partner_colour(code)
+
+
+def colours(codes: Iterable[str]) -> list[str]:
+    """`colour` of each code, with no two countries of one figure sharing a colour."""
+    codes = [str(c) for c in codes]
+    by_country = partner_colours(c for c in codes if not countries.is_aggregate(c))
+    return [by_country.get(c) or colour(c) for c in codes]
 
 
 def bn(values: pd.Series | float) -> pd.Series | float:
@@ -164,7 +216,7 @@ def finish(
         height=height,
     )
     fig.add_annotation(
-        text=f"Source: {source} · Data as of {as_of}",
+        text=f"Source: {source} · {as_of}" if as_of else f"Source: {source}",
         xref="paper",
         yref="paper",
         x=0,

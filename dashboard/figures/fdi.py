@@ -17,6 +17,7 @@ from dashboard.figures.common import (
     MEASURE_LOWER,
     Context,
     Unit,
+    colours,
     empty_figure,
     finish,
     fmt_amount,
@@ -24,7 +25,7 @@ from dashboard.figures.common import (
     unit_for,
 )
 from dashboard.state import ViewState
-from dashboard.theme import OTHER_COLOUR, partner_colour
+from dashboard.theme import NEGATIVE, POSITIVE, partner_colour
 from etl import countries, periods
 
 WORLD = "WLD"
@@ -234,14 +235,20 @@ def top_investors(
     top = top.iloc[::-1]  # largest at the top of a horizontal bar chart
     labels = [countries.label(c) for c in top["investor"]]
     values = (top["value"] / unit.divisor).tolist()
-    colours = [partner_colour(c) if c == partner else OTHER_COLOUR for c in top["investor"]]
+    codes = top["investor"].astype(str).tolist()
+    # Each country in its own colour (as on every page); the partner stands out by opacity.
+    bar_colours = colours(codes)
     src = ctx.sources.label(source)
     fig = go.Figure(
         go.Bar(
             x=values,
             y=labels,
             orientation="h",
-            marker_color=colours,
+            marker=dict(
+                color=bar_colours,
+                opacity=[1.0 if c == partner else 0.4 for c in codes],
+                line=dict(color=["#222222" if c == partner else "white" for c in codes], width=1.5),
+            ),
             text=[f"{v:,.2f}" for v in values],
             textposition="outside",
             cliponaxis=False,
@@ -338,21 +345,31 @@ def cumulative(
     for claim in claim_rows.itertuples(index=False):
         _add_claim(fig, claim, unit)
     eur = " — EUR, not converted" if currency == "EUR" else ""
-    _shade_gap(fig, hi, claim_rows)
+    _shade_gap(
+        fig,
+        hi,
+        claim_rows,
+        f"{ctx.sources.short(source)} {MEASURE_LOWER[measure]} from {countries.label(partner)}",
+    )
     fig.update_layout(
         yaxis_title=unit.text,
         xaxis=dict(dtick=1),
         legend=dict(orientation="h", y=1.0, x=0.01, xanchor="left", yanchor="top"),
     )
-    subtitle = f"{window['label']}; {unit.text}{eur}; {MEASURE_NOTE[measure]}"
+    # The window label says what the sum is made of (e.g. wiiw: BPM5 years to 2012 + BPM6
+    # years): a line of its own, so it is never cut off at the right edge.
+    subtitle = f"{window['label']}<br>{unit.text}{eur}; {MEASURE_NOTE[measure]}"
     rows = flows if len(flows) else pd.DataFrame({"source": [source], "vintage": [""]})
-    return finish(
+    finish(
         fig, title=title, subtitle=subtitle, source=sources_note(rows, ctx.sources), as_of=ctx.as_of
     )
+    fig.update_layout(margin=dict(t=110))  # a title and a two-line subtitle
+    return fig
 
 
-def _shade_gap(fig: go.Figure, last_year: int, claim_rows: pd.DataFrame) -> None:
-    """Grey out the years a claim covers but the official series does not."""
+def _shade_gap(fig: go.Figure, last_year: int, claim_rows: pd.DataFrame, series: str) -> None:
+    """Grey out the years a claim covers but the official series does not, saying which series
+    ends where (other sources or measures may reach further: they are not this chart's)."""
     if claim_rows.empty:
         return
     claim_end = max(pd.Timestamp(e).year for e in claim_rows["period_end"])
@@ -373,7 +390,7 @@ def _shade_gap(fig: go.Figure, last_year: int, claim_rows: pd.DataFrame) -> None
         yanchor="bottom",
         showarrow=False,
         font=dict(size=11, color="#555"),
-        text=f"No official data by investor in the bundled sources after {last_year}",
+        text=f"{series}: published to {last_year}<br>the claim runs to {claim_end}",
     )
 
 
@@ -447,13 +464,12 @@ def gross_vs_net(
         currency = str(rows["currency"].iloc[0])
         unit = unit_for(rows["value"], currency)
         src = ctx.sources.label(str(rows["source"].iloc[0]))
-        colours = [partner_colour(partner) if v >= 0 else CLAIM_COLOUR for v in rows["value"]]
         fig.add_trace(
             go.Bar(
                 x=rows["year"],
                 y=rows["value"] / unit.divisor,
                 name=MEASURE_LABEL[measure],
-                marker_color=colours,
+                marker_color=[POSITIVE if v >= 0 else NEGATIVE for v in rows["value"]],
                 xaxis=f"x{axis}",
                 yaxis=f"y{axis}",
                 hovertemplate=_hover(unit, MEASURE_LABEL[measure], src),
@@ -498,12 +514,11 @@ def world_quarterly(rows: pd.DataFrame | None, state: ViewState, ctx: Context) -
         for s, e in zip(rows["period_start"], rows["period_end"], strict=True)
     ]
     src = ctx.sources.label(str(source))
-    colours = ["#0072B2" if v >= 0 else CLAIM_COLOUR for v in rows["value"]]
     fig = go.Figure(
         go.Bar(
             x=rows["period_start"],
             y=rows["value"] / unit.divisor,
-            marker_color=colours,
+            marker_color=[POSITIVE if v >= 0 else NEGATIVE for v in rows["value"]],
             customdata=labels,
             hovertemplate=(
                 f"%{{customdata}}<br>{unit.currency} %{{y:,.2f}} {unit.suffix}"

@@ -16,7 +16,7 @@ from dashboard.figures.common import (
     TOP_WITH_LEGEND,
     Context,
     bn,
-    colour,
+    colours,
     finish,
     fmt_amount,
     fmt_pct,
@@ -31,6 +31,7 @@ from dashboard.theme import FLOW_COLOURS, OTHER_COLOUR
 from etl.labels import FLOW_WORD
 
 TOP_N = 10  # bars and treemap tiles
+MIN_LABELLED = 0.02  # tiles smaller than this share are too thin to carry a label
 STACK_N = 6  # partners in the share-over-time stack; the rest is "Other"
 
 
@@ -77,7 +78,7 @@ def top_partners(
             text=text,
             textposition="outside",
             cliponaxis=False,
-            marker_color=[colour(c) for c in codes],
+            marker_color=colours(codes),
             customdata=list(zip([fmt_pct(s) for s in top["share"]], ranks, strict=True)),
             hovertemplate=(
                 f"<b>%{{y}}</b><br>{FLOW_LABEL[state.flow]} {year}: {currency} "
@@ -131,26 +132,31 @@ def partner_treemap(
     codes = top["partner"].astype(str).tolist()
     labels = [name(c) for c in codes]
     values = top["value"].tolist()
-    colours = [colour(c) for c in codes]
+    tile_colours = colours(codes)
     rest = float(countries_["value"].iloc[TOP_N:].sum())
     if rest > 0:
         labels.append(f"Other countries ({len(countries_) - len(top)})")
         values.append(rest)
-        colours.append(OTHER_COLOUR)
+        tile_colours.append(OTHER_COLOUR)
     unallocated = world_value - float(countries_["value"].sum())
     # BNS and IMF both publish a residual that no country carries; show it rather than let the
     # tiles pretend to add up to the World row.
-    if unallocated > 0.0005 * world_value:
+    # A tile under MIN_LABELLED of the total is too thin for its label: it is named in the
+    # subtitle instead of drawn as an unlabelled sliver (Italy's IMF residual, 0.9%).
+    unallocated_note = ""
+    if unallocated >= MIN_LABELLED * world_value:
         labels.append("Not allocated to a country")
         values.append(unallocated)
-        colours.append("#E5E5E5")
+        tile_colours.append("#E5E5E5")
+    elif unallocated > 0.0005 * world_value:
+        unallocated_note = f"; {fmt_pct(unallocated / world_value)} not allocated to a country"
     shares = [v / world_value for v in values]
     fig = go.Figure(
         go.Treemap(
             labels=labels,
             parents=[""] * len(labels),
             values=[round(v / 1e9, 4) for v in values],
-            marker=dict(colors=colours),
+            marker=dict(colors=tile_colours),
             sort=False,
             pathbar=dict(visible=False),  # one level: the path bar would only take room
             customdata=[
@@ -170,7 +176,8 @@ def partner_treemap(
         fig,
         title=title,
         subtitle=f"{FLOW_LABEL[state.flow]}, share of the total with the world, {year}; "
-        f"tile size = {currency} bn; top {TOP_N} countries, the rest as Other{extra}",
+        f"tile size = {currency} bn; top {TOP_N} countries, the rest as Other{extra}"
+        f"{unallocated_note}",
         source=ctx.sources.note(source),
         as_of=ctx.as_of,
         height=480,
@@ -206,6 +213,7 @@ def share_history(
     )
     fig = go.Figure()
     short = ctx.sources.short(source)
+    line_colours = dict(zip(codes, colours(codes), strict=True))
     for code in codes:
         values = (wide[code] * 100).round(3)
         fig.add_trace(
@@ -214,7 +222,7 @@ def share_history(
                 y=values.tolist(),
                 name=name(code),
                 mode="lines",
-                line=dict(width=0.5 if not groups else 2.5, color=colour(code)),
+                line=dict(width=0.5 if not groups else 2.5, color=line_colours[code]),
                 stackgroup=None if groups else "shares",
                 hovertemplate=f"<b>{name(code)}</b> %{{x}}: %{{y:.1f}}% of total · {short}"
                 "<extra></extra>",

@@ -18,6 +18,8 @@ from dashboard.figures.common import (
     TOP_WITH_LEGEND,
     Context,
     bn,
+    colour,
+    colours,
     finish,
     fmt_amount,
     fmt_pct,
@@ -28,14 +30,17 @@ from dashboard.figures.common import (
     possessive,
 )
 from dashboard.state import ViewState
-from dashboard.theme import FLOW_COLOURS
+from dashboard.theme import FLOW_COLOURS, NEGATIVE, POSITIVE
 from etl import countries, periods
 from etl.labels import FLOW_WORD, FLOWS, OPPOSITE_FLOW
 
-REPORTER_COLOURS = ("#0072B2", "#56B4E9", "#332288")
-PARTNER_COLOURS = ("#D55E00", "#E69F00", "#CC79A7")
-NEGATIVE = "#D55E00"
+# Mirror view: one line style per source; the colour is the declaring country's.
+SOURCE_DASHES = ("solid", "dash", "dot", "dashdot")
+SOURCE_SYMBOLS = ("circle", "square", "diamond", "triangle-up")
+# Gap bars: one grey per comparison, told apart by shade and pattern, never a country's colour.
+GAP_STYLES = (("#555555", ""), ("#CCCCCC", "/"), ("#999999", "x"))
 MIRROR_YEARS = 20
+UNIFORM_TEXT = dict(minsize=11, mode="show")  # every bar label at one size
 
 
 def change(fraction: float) -> str:
@@ -66,7 +71,7 @@ def flows(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) -> go
                 x=balance.index.tolist(),
                 y=bn(balance).round(4).tolist(),
                 name="Balance",
-                marker_color=[FLOW_COLOURS["balance"] if v >= 0 else NEGATIVE for v in balance],
+                marker_color=[POSITIVE if v >= 0 else NEGATIVE for v in balance],
                 opacity=0.45,
                 width=0.4,
                 hovertemplate=f"<b>{FLOW_LABEL['balance']}</b> %{{x}}: {currency} %{{y:,.2f}} bn"
@@ -128,7 +133,7 @@ def growth(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) -> g
             x=rows["year"].tolist(),
             y=pct.tolist(),
             name=f"{FLOW_LABEL[state.flow]}, y/y %",
-            marker_color=[FLOW_COLOURS["export"] if v >= 0 else NEGATIVE for v in pct],
+            marker_color=[POSITIVE if v >= 0 else NEGATIVE for v in pct],
             text=[change(v) for v in rows["yoy_growth"]],
             textposition="outside",
             cliponaxis=False,
@@ -155,16 +160,24 @@ def growth(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) -> g
         as_of=ctx.as_of,
         height=400,
     )
-    fig.update_layout(showlegend=False)
+    fig.update_layout(showlegend=False, uniformtext=UNIFORM_TEXT)
     place_notes(fig, 32)
     return fig
 
 
-def ytd(rows: pd.DataFrame, world_monthly: bool, state: ViewState, ctx: Context) -> go.Figure:
+def ytd(
+    rows: pd.DataFrame,
+    world_monthly: bool,
+    state: ViewState,
+    ctx: Context,
+    declarer: str | None = None,
+) -> go.Figure:
     """Jan–X of the latest year with monthly or Jan–X data vs the same months a year earlier.
 
-    `rows`: the pair's Jan–X growth rows; `world_monthly`: the reporter has Jan–X totals with
-    the world (the message then points there).
+    `rows`: the pair's Jan–X growth rows, flows from the reporter's side; `declarer`: the
+    partner when they are the partner's mirror figures (`query.mirror_ytd`: Comext months for
+    a reporter that publishes only annual partner data); `world_monthly`: the reporter has Jan–X
+    totals with the world (the empty card then points there).
     """
     title = f"{pair(state)}: year to date vs a year earlier"
     if rows.empty:
@@ -231,13 +244,24 @@ def ytd(rows: pd.DataFrame, world_monthly: bool, state: ViewState, ctx: Context)
             f" · {ctx.sources.short(source)}<extra></extra>",
         )
     )
-    fig.update_layout(barmode="group")
+    fig.update_layout(barmode="group", uniformtext=UNIFORM_TEXT)
     fig.update_yaxes(title=f"{currency} bn", rangemode="tozero")
+    declared = ""
+    if declarer is not None:
+        to = {"export": "exports to", "import": "imports from"}
+        their = " and ".join(
+            f"{to[OPPOSITE_FLOW[f]]} {name(state.reporter)}" for f in flows_ if f in to
+        )
+        declared = (
+            f"<br>partner-declared: {possessive(declarer)} {their} ({ctx.sources.short(source)}"
+            f"); {name(state.reporter)} publishes only annual figures by partner"
+        )
     finish(
         fig,
-        title=f"{pair(state)}: {current} vs {previous}",
+        title=f"{pair(state)}: {current} vs {previous}"
+        + (f", as declared by {name(declarer)}" if declarer else ""),
         subtitle=f"{currency} bn, current prices; cumulative from January; labels: value "
-        "(change on the same months a year earlier)",
+        f"(change on the same months a year earlier){declared}",
         source=ctx.sources.note(source, derived),
         as_of=ctx.as_of,
         height=420,
@@ -280,9 +304,7 @@ def cagr(
             y=[FLOW_LABEL[f].split(" (")[0] for f in flows_],
             x=pct,
             orientation="h",
-            marker_color=[
-                FLOW_COLOURS[f] if v >= 0 else NEGATIVE for f, v in zip(flows_, pct, strict=True)
-            ],
+            marker_color=[POSITIVE if v >= 0 else NEGATIVE for v in pct],
             text=[change(v / 100) + " a year" for v in pct],
             textposition="outside",
             cliponaxis=False,
@@ -322,7 +344,7 @@ def cagr(
         as_of=ctx.as_of,
         height=340,
     )
-    fig.update_layout(showlegend=False, margin=dict(r=120))
+    fig.update_layout(showlegend=False, margin=dict(r=120), uniformtext=UNIFORM_TEXT)
     place_notes(fig, 58)
     return fig
 
@@ -351,7 +373,7 @@ def rank_share(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) 
             y=(rows["share"] * 100).round(3).tolist(),
             mode="lines+markers",
             name="Share, %",
-            line=dict(color=FLOW_COLOURS["export"], width=2.5),
+            line=dict(color=colour(state.partner), width=2.5),
             hovertemplate=f"<b>{name(state.partner)}</b> %{{x}}: %{{y:.1f}}% of "
             f"{possessive(state.reporter)} {FLOW_WORD[state.flow]} · {short}"
             "<extra></extra>",
@@ -378,7 +400,7 @@ def rank_share(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) 
         )
         worst = int(ranked["rank"].max())
         fig.update_yaxes(
-            range=[worst + 1.5, 0.2], dtick=1 if worst <= 12 else None, title="Rank", row=2, col=1
+            range=[worst + 1.5, 0.2], tickvals=rank_ticks(worst), title="Rank", row=2, col=1
         )
     fig.update_yaxes(title="% of total", ticksuffix="%", rangemode="tozero", row=1, col=1)
     fig.update_xaxes(dtick=1 if len(rows) <= 12 else None)
@@ -401,17 +423,32 @@ def rank_share(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) 
     return fig
 
 
+def rank_ticks(worst: int, most: int = 4) -> list[int]:
+    """#1 and a nice step (1, 2, 5, 10, 20, ...) up to the worst rank: at most `most` + 1 ticks,
+    so the rank panel (~100 px) never labels every position."""
+    step = next(
+        s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if worst / s <= most or s == 1000
+    )
+    return [1, *range(step, worst + 1, step)] if step > 1 else list(range(1, worst + 1))
+
+
 # ---- mirror view ------------------------------------------------------------------------------
 
 
 def _series_name(s: dict, ctx: Context) -> str:
-    how = f", {s['how']}" if s["how"] else ""
+    how = [s["how"]] if s["how"] else []
+    if s.get("converted_from"):
+        how.append(f"{s['converted_from']} converted at ECB monthly average rates")
     short = ctx.sources.short(s["source"])
-    return f"{possessive(s['declarer'])} {FLOW_WORD[s['flow']]} ({short}{how})"
+    return f"{possessive(s['declarer'])} {FLOW_WORD[s['flow']]} ({', '.join([short, *how])})"
 
 
 def mirror_gaps(series: list[dict]) -> list[dict]:
-    """(partner − reporter) / reporter for same-currency pairs, same source preferred."""
+    """(partner − reporter) / reporter for same-currency pairs, same source preferred.
+
+    EUR series converted by the ETL at ECB monthly averages arrive as USD, so a Comext figure is
+    compared with the reporter's USD figure (BNS first, as `query.mirror_series` sorts them).
+    """
     gaps = []
     reporter_side = [s for s in series if s["side"] == "reporter"]
     for p in (s for s in series if s["side"] == "partner"):
@@ -429,9 +466,10 @@ def mirror_gaps(series: list[dict]) -> list[dict]:
 
 
 def mirror(series: list[dict], state: ViewState, flow: str, ctx: Context) -> go.Figure:
-    """Reporter-declared vs partner-declared figures for one direction, with same-currency gaps.
+    """Reporter-declared vs partner-declared figures for one direction, with their gaps.
 
-    `series`: every annual series of this trade from either side (`query.mirror_series`).
+    `series`: every annual series of this trade from either side (`query.mirror_series`; EUR
+    series already converted to USD). Colour = the declaring country, line style = the source.
     """
     word = "exports to" if flow == "export" else "imports from"
     title = f"Mirror view: {possessive(state.reporter)} {word} {name(state.partner)}"
@@ -454,34 +492,31 @@ def mirror(series: list[dict], state: ViewState, flow: str, ctx: Context) -> go.
     for s in series:
         s["values"] = s["values"][s["values"].index >= first]
     series = [s for s in series if not s["values"].empty]
+    currencies = sorted({s["currency"] for s in series}, key=lambda c: (c != "USD", c))
+    main = currencies[0]
+    left_out = [s for s in series if s["currency"] != main]
+    series = [s for s in series if s["currency"] == main]
     first = min(int(s["values"].index.min()) for s in series)
     title = f"{title}, {first}–{last}"
-    currencies = sorted({s["currency"] for s in series}, key=lambda c: (c != "USD", c))
-    main, others = currencies[0], currencies[1:]
     gaps = mirror_gaps(series)
-    cols = 2 if others else 1
-    subplot_titles = [f"{main} bn"] + [
-        f"{c} bn (separate axis: different currency)" for c in others[:1]
-    ]
-    subplot_titles += ["Gap: partner's figure vs reporter's, % (same currency only)"]
-    specs = [[{}] * cols, [{}] + [None] * (cols - 1)]
     fig = make_subplots(
         rows=2,
-        cols=cols,
-        row_heights=[0.62, 0.38],
-        vertical_spacing=0.16,
+        cols=1,
+        row_heights=[0.6, 0.4],
+        vertical_spacing=0.2,  # the top panel's year labels and the gap panel's title
         shared_xaxes=True,
-        horizontal_spacing=0.1,
-        specs=specs,
-        subplot_titles=subplot_titles,
-        column_widths=[0.62, 0.38] if cols == 2 else None,
+        subplot_titles=[
+            "",  # the axis title says the unit
+            "Gap: partner's figure vs reporter's, % of the reporter's figure",
+        ],
     )
     fig.update_annotations(font_size=13)  # the panel titles, smaller than the chart title
-    colours = {"reporter": iter(REPORTER_COLOURS), "partner": iter(PARTNER_COLOURS)}
+    country_colour = dict(
+        zip((state.reporter, state.partner), colours([state.reporter, state.partner]), strict=True)
+    )
+    styles: dict[str, int] = {}  # source -> line style, shared by both sides
     for s in series:
-        col = 1 if s["currency"] == main else 2
-        if col == 2 and s["currency"] != others[0]:
-            continue
+        k = styles.setdefault(s["source"], len(styles) % len(SOURCE_DASHES))
         values = s["values"]
         label = _series_name(s, ctx)
         fig.add_trace(
@@ -490,76 +525,76 @@ def mirror(series: list[dict], state: ViewState, flow: str, ctx: Context) -> go.
                 y=bn(values).round(4).tolist(),
                 name=label,
                 mode="lines+markers",
-                line=dict(
-                    color=next(colours[s["side"]], "#444"),
-                    width=2,
-                    dash="solid" if s["side"] == "reporter" else "dash",
-                ),
+                line=dict(color=country_colour[s["declarer"]], width=2, dash=SOURCE_DASHES[k]),
+                marker=dict(symbol=SOURCE_SYMBOLS[k], size=7),
                 hovertemplate=f"<b>{label}</b> %{{x}}: {s['currency']} %{{y:,.2f}} bn"
                 "<extra></extra>",
             ),
             row=1,
-            col=col,
+            col=1,
         )
-    for g in gaps:
+    for i, g in enumerate(gaps):
         gap = g["gap"]
         label = (
             f"{name(g['partner']['declarer'])} ({ctx.sources.short(g['partner']['source'])})"
             f" vs {name(g['reporter']['declarer'])} "
             f"({ctx.sources.short(g['reporter']['source'])})"
         )
+        shade, pattern = GAP_STYLES[i % len(GAP_STYLES)]
         fig.add_trace(
             go.Bar(
                 x=gap.index.tolist(),
                 y=(gap * 100).round(2).tolist(),
                 name=f"Gap: {label}",
-                marker_color="#999999",
+                marker=dict(
+                    color=shade,
+                    line=dict(color="#333333", width=0.5),
+                    pattern=dict(shape=pattern, fgcolor="#333333", solidity=0.3),
+                ),
                 hovertemplate=f"<b>Gap</b> %{{x}}: %{{y:+.1f}}%<br>{label}<extra></extra>",
             ),
             row=2,
             col=1,
         )
     if not gaps:
-        gap_panel = fig.get_subplot(2, 1)
         fig.add_annotation(
-            text="No pair of series in the same currency",
-            xref=gap_panel.xaxis.plotly_name.replace("axis", "") + " domain",
-            yref=gap_panel.yaxis.plotly_name.replace("axis", "") + " domain",
+            text="No year declared by both sides in the same currency: no gap to compute",
+            xref="x2 domain",
+            yref="y2 domain",
             x=0.5,
             y=0.5,
             showarrow=False,
             font=dict(color="#555"),
         )
-    if others:
-        fig.add_annotation(
-            text=(
-                f"No gap is computed for {', '.join(others)} figures:<br>the other side "
-                f"reports in {main}, and no cited<br>exchange-rate table is bundled."
-            ),
-            xref="paper",
-            yref="paper",
-            x=1,
-            y=0.2,
-            xanchor="right",
-            yanchor="middle",
-            showarrow=False,
-            align="left",
-            font=dict(size=12, color="#555"),
-        )
-    fig.update_yaxes(ticksuffix="%", zeroline=True, zerolinecolor="#999", row=2, col=1)
-    fig.update_yaxes(rangemode="tozero", row=1)
+    # An explicit year range on both panels: an empty gap panel must not squeeze the years
+    # into one vertical line, and the top panel keeps its year labels.
+    fig.update_xaxes(range=[first - 0.6, last + 0.6], dtick=1 if last - first < 12 else 2)
+    fig.update_xaxes(showticklabels=True, row=1, col=1)
+    fig.update_yaxes(
+        title="gap, %", ticksuffix="%", zeroline=True, zerolinecolor="#999", row=2, col=1
+    )
+    fig.update_yaxes(title=f"{main} bn", rangemode="tozero", row=1, col=1)
+    fig.update_layout(barmode="group", bargap=0.25)
     sources = sorted({ctx.sources.short(s["source"]) for s in series})
+    omitted = (
+        f" · not shown: {', '.join(sorted({s['currency'] for s in left_out}))} series "
+        "without a USD conversion"
+        if left_out
+        else ""
+    )
+    converted = [s for s in series if s.get("converted_from")]
+    fx_note = "EUR converted to USD at ECB monthly average rates" if converted else ""
     finish(
         fig,
         title=title,
         subtitle=(
-            f"solid: declared by {name(state.reporter)}; dashed: declared by "
-            f"{name(state.partner)} (its {FLOW_WORD[OPPOSITE_FLOW[flow]]}); calendar years "
-            "· imports are valued CIF, exports FOB"
+            f"colour: declared by {name(state.reporter)} or by {name(state.partner)} (its "
+            f"{FLOW_WORD[OPPOSITE_FLOW[flow]]}); line style: source; calendar years · imports "
+            f"are valued CIF, exports FOB{omitted}"
         ),
-        source="; ".join(sources),
+        source="; ".join([*sources, *([fx_note] if fx_note else [])]),
         as_of=ctx.as_of,
-        height=640,
+        height=660,
     )
     fig.update_layout(
         legend=dict(
@@ -567,6 +602,6 @@ def mirror(series: list[dict], state: ViewState, flow: str, ctx: Context) -> go.
         ),
     )
     place_notes(fig, 34, top=100)  # title, subtitle and the panel titles
-    # Room for the legend under the footnote (two rows of series names) and for panel titles.
-    fig.update_layout(margin=dict(b=120))
+    # Room for the legend under the footnote: one row per series.
+    fig.update_layout(margin=dict(b=70 + 21 * len(fig.data)), height=520 + 21 * len(fig.data))
     return fig

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from dashboard.figures.common import (
     Context,
+    colours,
     empty_figure,
     finish,
     fmt_count,
@@ -44,6 +45,49 @@ def _years(rows: pd.DataFrame) -> str:
 
 def _names(state: ViewState) -> tuple[str, str]:
     return countries.label(state.partner), countries.label(state.reporter)
+
+
+EXCEEDS = "issued_exceeds_applied"  # the ETL's check on each consulate row
+EXCEEDS_NAME = "Flagged: a consulate issued more visas than it had applications"
+EXCEEDS_COLOUR = "#882255"
+
+
+def _exceeding(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows in which the ETL flags a consulate that issued more visas (uniform: + LTVs) than
+    it received applications (none if the column is absent: older clean data)."""
+    if EXCEEDS not in rows:
+        return rows.iloc[0:0]
+    return rows[rows[EXCEEDS].fillna(False).astype(bool)]
+
+
+def _mark_exceeding(
+    fig: go.Figure, flagged: pd.DataFrame, y: list[float], last: int, src: str
+) -> None:
+    """A marker above each flagged year (`last`: the axis's last year), counts in its hover."""
+    if flagged.empty:
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=flagged["year"].tolist(),
+            y=y,
+            mode="markers+text",
+            name=EXCEEDS_NAME,
+            text=["a consulate: issued > applied"] * len(flagged),
+            # beside the marker, towards the middle: never cut at either end of the axis
+            textposition=[
+                "middle left" if year == last else "middle right" for year in flagged["year"]
+            ],
+            textfont=dict(size=11, color=EXCEEDS_COLOUR),
+            marker=dict(symbol="triangle-down", size=12, color=EXCEEDS_COLOUR),
+            customdata=list(zip(flagged["issued"], flagged["applied"], strict=True)),
+            hovertemplate=(
+                f"%{{x}}: at least one consulate in this country issued more visas (uniform "
+                "visas plus LTVs) than it received applications, as printed by the source"
+                "<br>all consulates: %{customdata[0]:,.0f} issued, %{customdata[1]:,.0f} "
+                f"applied<br>{src}<extra></extra>"
+            ),
+        )
+    )
 
 
 def consulates_trend(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figure:
@@ -73,13 +117,25 @@ def consulates_trend(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.F
                 ),
             )
         )
+    top = float(rows[["applied", "issued"]].max().max())
+    flagged = _exceeding(rows)
+    _mark_exceeding(
+        fig,
+        flagged,
+        [
+            1.04 * float(max(a, i))
+            for a, i in zip(flagged["applied"], flagged["issued"], strict=True)
+        ],
+        int(rows["year"].max()),
+        src,
+    )
     fig.update_layout(
         barmode="group",
         # headroom so the legend, inside the plot, never sits on a bar
         yaxis=dict(
             title="Number per year",
             tickformat=",d",
-            range=[0, 1.22 * float(rows[["applied", "issued"]].max().max())],
+            range=[0, (1.32 if len(flagged) else 1.22) * top],
         ),
         xaxis=dict(dtick=1),
         legend=dict(orientation="h", y=1.0, x=0.01, xanchor="left", yanchor="top"),
@@ -115,8 +171,15 @@ def issuance_rate(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figu
         )
     )
     low = min(0.5, float(rows["issuance_rate"].min()) - 0.05)
+    high = max(1.02, float(rows["issuance_rate"].max()) + 0.02)
+    flagged = _exceeding(rows)
+    _mark_exceeding(fig, flagged, [high - 0.01] * len(flagged), int(rows["year"].max()), src)
     fig.update_layout(
-        yaxis=dict(title="Issued as % of applied", tickformat=".0%", range=[max(low, 0), 1.02]),
+        yaxis=dict(
+            title="Issued as % of applied",
+            tickformat=".0%",
+            range=[max(low, 0), high + (0.06 if len(flagged) else 0)],
+        ),
         xaxis=dict(dtick=1),
         showlegend=False,
     )
@@ -156,6 +219,7 @@ def issued_growth(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figu
         )
     )
     fig.update_layout(
+        uniformtext=dict(minsize=11, mode="show"),  # every label at one size
         yaxis=dict(
             title="Change on previous year, %",
             tickformat="+.0%",
@@ -186,13 +250,20 @@ def issuers_compared(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.F
         return empty_figure(f"No visas {MEASURE_TEXT[measure]} in {country} in {year}.", title)
     src = ctx.sources.label(str(in_year["source"].iloc[0]))
     labels = [countries.label(c) for c in in_year["issuer"]]
-    colours = [partner_colour(c) if c == state.partner else OTHER_COLOUR for c in in_year["issuer"]]
+    codes = in_year["issuer"].astype(str).tolist()
+    bar_colours = colours(codes)  # each state its own colour; the partner stands out by opacity
     fig = go.Figure(
         go.Bar(
             x=in_year[measure],
             y=labels,
             orientation="h",
-            marker_color=colours,
+            marker=dict(
+                color=bar_colours,
+                opacity=[1.0 if c == state.partner else 0.4 for c in codes],
+                line=dict(
+                    color=["#222222" if c == state.partner else "white" for c in codes], width=1.5
+                ),
+            ),
             text=[fmt_count(v) for v in in_year[measure]],
             textposition="outside",
             cliponaxis=False,

@@ -20,6 +20,7 @@ READERS: dict[str, tuple[str, ...]] = {
     "bns-kz-trade-by-country": ("etl.sources.bns_trade_by_country",),
     "bns-kz-monthly-trade-totals": ("etl.sources.bns_monthly_totals",),
     "eurostat-comext-eu-exports-to-kaz-monthly": ("etl.sources.eurostat_comext",),
+    "eurostat-comext-eu-trade-with-neighbours-monthly": ("etl.sources.eurostat_comext_neighbours",),
     "imf-dots-annual": ("etl.sources.imf_dots",),
     "unctad-bilateral-fdi": ("etl.sources.unctad_fdi",),
     "wiiw-fdi-kazakhstan": ("etl.sources.wiiw_fdi",),
@@ -49,6 +50,7 @@ OPTIONAL_READERS: dict[str, tuple[str, ...]] = {
 
 # Files that describe a folder rather than hold its data.
 DOCUMENTATION = ("PROVENANCE.md", "README*", "LICENSE*", "*.md")
+DOCUMENTATION_REASON = "documentation, not data"  # listed as unread, never warned about
 
 
 def readers(source: str) -> list[ModuleType]:
@@ -126,22 +128,35 @@ def unclaimed(
             patterns += module_patterns
     # files a reader matched but left unread are reported by that reader, with its reason
     claimed |= {folder / u["file"] for r in results for u in r.unread}
-    docs = {p for pattern in DOCUMENTATION for p in folder.glob(pattern)}
     reads = ", ".join(dict.fromkeys(patterns)) or "the files its reader lists"
+    # Sub-folders a reader's patterns reach into ('exports-to-*/*.csv'): their files are
+    # listed one by one ('exports-to-KGZ/notes.txt'), not the sub-folder as a whole.
+    recursive = [p.split("/", 1)[0] for p in patterns if "/" in p]
     out = []
     for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
         if entry in claimed:
             continue
-        if entry.is_dir():
-            reason = f"a folder: readers here read only files directly in {folder.name}/"
-        elif entry in docs:
-            reason = "documentation, not data"
-        elif entry.name.startswith("~$"):
-            reason = "an Excel lock file (the workbook is open in Excel), not data"
-        elif not is_data_name(entry.name):
-            reason = "a hidden file, not data"
-        else:
-            kind = f"{entry.suffix} files" if entry.suffix else "files without an extension"
-            reason = f"no reader for {kind} in this folder; readers here read {reads}"
-        out.append({"file": entry.name, "reason": reason})
+        if entry.is_dir() and any(entry.match(p) for p in recursive):
+            out += [
+                {"file": f"{entry.name}/{inner.name}", "reason": _why(inner, entry, reads)}
+                for inner in sorted(entry.iterdir())
+                if inner not in claimed
+            ]
+            continue
+        out.append({"file": entry.name, "reason": _why(entry, folder, reads)})
     return out
+
+
+def _why(entry: Path, folder: Path, reads: str) -> str:
+    """Why a file or folder no reader claims is not read."""
+    docs = {p for pattern in DOCUMENTATION for p in folder.glob(pattern)}
+    if entry.is_dir():
+        return f"a folder: readers here read only files directly in {folder.name}/"
+    if entry in docs:
+        return DOCUMENTATION_REASON
+    if entry.name.startswith("~$"):
+        return "an Excel lock file (the workbook is open in Excel), not data"
+    if not is_data_name(entry.name):
+        return "a hidden file, not data"
+    kind = f"{entry.suffix} files" if entry.suffix else "files without an extension"
+    return f"no reader for {kind} in this folder; readers here read {reads}"

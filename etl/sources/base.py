@@ -111,7 +111,8 @@ def is_data_name(name: str) -> bool:
 
 
 def matching(folder: Path, patterns: Iterable[str]) -> list[Path]:
-    """Files directly in `folder` that match any of the globs, lock and hidden files excluded."""
+    """Files of `folder` that match any of the globs, lock and hidden files excluded. A glob
+    reaches into sub-folders only when it says so ('exports-to-*/*.csv'); '*.csv' does not."""
     found = {p for pattern in patterns for p in folder.glob(pattern)}
     return sorted(p for p in found if p.is_file() and is_data_name(p.name))
 

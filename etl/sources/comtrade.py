@@ -34,7 +34,8 @@ summarised in one record.
 Scale. A streamed source (`STREAMED`): the pipeline never holds the whole source. `iter_chunks()`
 streams a file in byte blocks parsed by pyarrow with only the needed columns and explicit types
 (codes dictionary-encoded), and maps codes once per distinct value (never per row), so memory stays
-flat at any file size; etl/stream.py validates and writes each chunk and checks keys across chunks
+flat at any file size; etl/engine.py cuts plain files into blocks (`split`, `read_block`), validates
+and writes each block as a Dask task and checks keys across blocks
 and files (the one duplicate-key check for this source). Every row's `location` is
 "<file>, line N"; line numbers assume one record per physical line (Comtrade files have no
 embedded line breaks).
@@ -62,7 +63,7 @@ from etl.errors import InputError, Problem, shorten
 from etl.sources.base import Dropped
 
 SOURCE = "un-comtrade"
-# Read chunk by chunk by etl/stream.py, never as one frame (millions of rows).
+# Read block by block by etl/engine.py, never as one frame (millions of rows).
 STREAMED = True
 FILES_WANTED = "Comtrade .csv/.txt/.tsv file"
 
@@ -117,6 +118,11 @@ BLOCK_BYTES = 16 << 20  # parse unit: larger blocks cost resident memory, not sp
 HEADER_SEARCH_LINES = 20
 DATA_SUFFIXES = (".csv", ".txt", ".tsv")
 COMPRESSED_SUFFIXES = ("", ".gz", ".bz2", ".zst")
+# `python -m etl fetch` writes fetched/<YYYY-MM-DD>/comtrade.csv beside snapshot.json (etl.fetch).
+FETCHED = "fetched"
+FETCHED_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+FETCHED_MANIFEST = "snapshot.json"
+FETCHED_CSV = "comtrade.csv"
 TIDY_COLUMNS = (
     "source", "reporter", "partner", "partner_label", "partner_is_aggregate", "commodity",
     "flow", "basis", "period_start", "period_end", "value", "value_original", "unit_original",
@@ -226,6 +232,17 @@ class DropLog:
     @property
     def count(self) -> int:
         return sum(b.count for b in self._buckets.values())
+
+    def extend(self, other: DropLog) -> None:
+        """Add another log's rows after this one's (a later block of the same file, or another
+        file): counts add up, the first `limit` stay listed one by one."""
+        for key, theirs in other._buckets.items():
+            mine = self._buckets.setdefault(key, _DropBucket())
+            if mine.count == 0:
+                mine.first_line = theirs.first_line
+            mine.count += theirs.count
+            mine.last_line = theirs.last_line
+            mine.details.extend(theirs.details[: max(self.limit - len(mine.details), 0)])
 
     def records(self) -> list[Dropped]:
         out: list[Dropped] = []
@@ -711,9 +728,19 @@ def _commodity(raw: pd.DataFrame) -> tuple[pd.Index, np.ndarray]:
 
 
 def _vintage(path: Path) -> str:
-    """Bulk files carry their publication date in the name: COMTRADE-FINAL-...[2024-05-01].gz."""
+    """Bulk files carry their publication date in the name: COMTRADE-FINAL-...[2024-05-01].gz;
+    a fetched snapshot its download date: fetched/2025-01-31/comtrade.csv."""
+    if path.parent.parent.name == FETCHED and FETCHED_DAY.fullmatch(path.parent.name):
+        return f"UN Comtrade API, fetched {path.parent.name}"
     match = re.search(r"\[(\d{4}-\d{2}-\d{2})\]", path.name)
     return f"UN Comtrade, published {match[1]}" if match else DEFAULT_VINTAGE
+
+
+def _shown_name(path: Path) -> str:
+    """The file as footnotes name it: its name, or fetched/<date>/comtrade.csv for a snapshot."""
+    if path.parent.parent.name == FETCHED and FETCHED_DAY.fullmatch(path.parent.name):
+        return f"{FETCHED}/{path.parent.name}/{path.name}"
+    return path.name
 
 
 def _citation(file: str) -> str:
@@ -841,9 +868,9 @@ def _tidy(
             "currency": _constant(UNIT, n),
             "valuation": _categorical(flow_k, tuple(VALUATION[f] for f in TRADE_FLOWS)),
             "vintage": _constant(_vintage(path), n),
-            "citation": _constant(_citation(path.name), n),
+            "citation": _constant(_citation(_shown_name(path)), n),
             "flag": _constant(None, n),
-            "location": _locations(path.name, raw["line"].to_numpy()[keep]),
+            "location": _locations(_shown_name(path), raw["line"].to_numpy()[keep]),
         },
         copy=False,  # the arrays are fresh; consolidating them into 2-D blocks only costs time
     )
@@ -884,7 +911,7 @@ def normalize(raw: pd.DataFrame, path: Path, dropped: DropLog | None = None) -> 
     return out
 
 
-# ---- the streamed-source API (etl/stream.py) --------------------------------------------------
+# ---- the streamed-source API (etl/engine.py: a compressed file is streamed whole) -------------
 
 
 def iter_chunks(
@@ -906,13 +933,81 @@ def iter_chunks(
         raise InputError(issues.problems())
 
 
+# ---- the distributed-engine API (etl/engine.py): a plain file cut into independent blocks -----
+
+
+def split(path: Path, block_bytes: int = BLOCK_BYTES) -> list[tuple[int, int]] | None:
+    """Byte ranges [start, end) of whole data lines, each about `block_bytes`, after the header;
+    None for a compressed file (it cannot be cut: one worker streams it with `iter_chunks`)."""
+    path = Path(path)
+    if path.suffix.lower() in (".gz", ".bz2", ".zst"):
+        return None
+    with pa.OSFile(str(path)) as fh:
+        size = fh.size()
+        start = _find_header(path, fh.read_at(min(size, 1 << 20), 0)).header_end
+        ranges = []
+        while start < size:
+            end = _line_end(fh, start, min(start + block_bytes, size), size)
+            ranges.append((start, end))
+            start = end
+    return ranges
+
+
+def first_data_line(path: Path) -> int:
+    """The 1-based file line of the first data row (the line after the header)."""
+    with pa.OSFile(str(path)) as fh:
+        return _find_header(Path(path), fh.read_at(min(fh.size(), 1 << 20), 0)).header_line + 1
+
+
+def count_lines(path: Path, start: int, end: int) -> int:
+    """Line ends in bytes [start, end) of the file: what places the next block's first line."""
+    # Memory-mapped: the bytes are counted where the page cache holds them, never copied.
+    with pa.memory_map(str(path)) as fh:
+        fh.seek(start)
+        return _count_lines(fh.read_buffer(end - start))
+
+
+def read_block(
+    path: Path, start: int, end: int, first_line: int, dropped: DropLog | None = None
+) -> pd.DataFrame:
+    """Tidy Trade rows of bytes [start, end) of a plain file whose first line is `first_line`:
+    the same parse and normalisation as `iter_chunks`. Raises InputError naming file and line."""
+    path = Path(path)
+    issues = _Issues()
+    with pa.memory_map(str(path)) as fh:  # zero-copy: pyarrow parses the mapped pages
+        layout = _find_header(path, fh.read_at(min(fh.size(), 1 << 20), 0))
+        fh.seek(start)
+        table = _parse_block(path, layout, fh.read_buffer(end - start), first_line, issues)
+    tidy = _empty_tidy() if issues else _normalize(_to_frame(table, first_line), path, issues,
+                                                   dropped)  # fmt: skip
+    if issues:
+        raise InputError(issues.problems())
+    return tidy
+
+
 def data_files(folder: Path) -> list[Path]:
-    """Comtrade files in a folder: .csv/.txt/.tsv, optionally .gz/.bz2/.zst; READMEs skipped."""
+    """Comtrade files in a folder: .csv/.txt/.tsv, optionally .gz/.bz2/.zst; READMEs skipped;
+    then the newest fetched snapshot's CSV (`python -m etl fetch`), when there is one."""
     names = {f"{s}{c}" for s in DATA_SUFFIXES for c in COMPRESSED_SUFFIXES}
-    return sorted(
+    top = sorted(
         p
         for p in Path(folder).iterdir()
         if p.is_file()
         and not p.name.startswith((".", "README", "readme"))
         and any(p.name.lower().endswith(n) for n in names)
     )
+    fetched = newest_fetched(Path(folder))
+    return [*top, fetched] if fetched else top
+
+
+def newest_fetched(folder: Path) -> Path | None:
+    """fetched/<YYYY-MM-DD>/comtrade.csv of the newest complete snapshot (one with its
+    snapshot.json, written last by etl.fetch), or None. Older snapshots are not read: each one
+    is a full answer to the same query, so reading two would count every row twice."""
+    root = folder / FETCHED
+    days = sorted(
+        p
+        for p in (root.iterdir() if root.is_dir() else ())
+        if FETCHED_DAY.fullmatch(p.name) and (p / FETCHED_MANIFEST).is_file()
+    )
+    return days[-1] / FETCHED_CSV if days and (days[-1] / FETCHED_CSV).is_file() else None

@@ -1,5 +1,10 @@
 """ETL benchmark: `python -m etl` on synthetic Comtrade files vs one DuckDB query doing the same.
 
+Also, when TRADEBOARD_BENCH_PREVIOUS names a source tree of an earlier tradeboard (say the commit
+before the Dask engine, exported with `git archive`), its `python -m etl` on the same files in the
+same run (`previous_s`); and the engine on a dask.distributed LocalCluster of one and of two
+worker processes (`bench_cluster`).
+
 The floor query reads the same CSV, maps Comtrade codes to ISO with the same code table, keeps
 the same rows (exports/imports, breakdown totals), writes the tidy parquet and computes partner
 shares of the World row for commodity totals: what the ETL does, minus pandera and the report.
@@ -7,7 +12,9 @@ shares of the World row for commodity totals: what the ETL does, minus pandera a
 
 from __future__ import annotations
 
+import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -30,19 +37,23 @@ def dataset(rows: int, work: Path) -> Path:
     return raw
 
 
-def run_etl(raw: Path, clean: Path) -> dict:
+def run_etl(raw: Path, clean: Path, tree: Path = ROOT) -> dict:
     """Wall time and peak RSS of one `python -m etl` process (its own, not this process's)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # GNU time reports the child's own peak RSS; without it, ru_maxrss of children is the
+    # largest child so far (runs go smallest first, so it is this one's).
+    timer = ["/usr/bin/time", "-f", "%M"] if Path("/usr/bin/time").exists() else []
     t0 = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "etl", "--raw", str(raw), "--clean", str(clean),
+    done = subprocess.run(
+        [*timer, sys.executable, "-m", "etl", "--raw", str(raw), "--clean", str(clean),
          "--only", "un-comtrade"],
-        check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+        check=True, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     seconds = time.perf_counter() - t0
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest child so far: runs go smallest first, so it is ours.
-    return {"etl_s": round(seconds, 2), "etl_peak_rss_mb": round(max(peak_kb, before) / 1024, 1)}
+    if timer:
+        peak_kb = int(done.stderr.strip().splitlines()[-1])
+    else:
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"etl_s": round(seconds, 2), "etl_peak_rss_mb": round(peak_kb / 1024, 1)}
 
 
 FLOOR_SQL = """
@@ -108,8 +119,39 @@ def bench_etl(rows: int, work: Path) -> dict:
     fixed = fixed_cost(work)
     result = {"rows": rows, **run_etl(raw, clean), "fixed_s": fixed}
     result["duckdb_floor_s"] = duckdb_floor(raw, work / f"duckdb-{rows}")
+    previous = os.environ.get("TRADEBOARD_BENCH_PREVIOUS")
+    if previous:
+        before = run_etl(raw, work / f"previous-{rows}", Path(previous))
+        result["previous_s"] = before["etl_s"]
+        result["previous_peak_rss_mb"] = before["etl_peak_rss_mb"]
     result["ratio_to_floor"] = round(result["etl_s"] / result["duckdb_floor_s"], 2)
     result["us_per_row"] = round(result["etl_s"] / rows * 1e6, 3)
     # Linearity is judged on the per-row cost above the fixed start-up cost measured in this run.
     result["us_per_row_marginal"] = round((result["etl_s"] - fixed) / rows * 1e6, 3)
     return result
+
+
+def bench_cluster(rows: int, work: Path, workers: tuple[int, ...] = (1, 2)) -> dict:
+    """The engine alone (plan, blocks, key check) on a LocalCluster of 1 and of 2 worker
+    processes (one thread each) on the same files; the cluster's start-up is not timed."""
+    from distributed import LocalCluster
+
+    from etl import engine
+    from etl.sources import comtrade
+
+    folder = dataset(rows, work) / "un-comtrade"
+    out: dict = {"rows": rows}
+    for n in workers:
+        target = work / f"cluster-{rows}-{n}"
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        with LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster:
+            t0 = time.perf_counter()
+            engine.run_source(comtrade.SOURCE, comtrade, folder, target, cluster.scheduler_address)
+            out[f"workers_{n}_s"] = round(time.perf_counter() - t0, 2)
+        shutil.rmtree(target, ignore_errors=True)
+    if {1, 2} <= set(workers):
+        out["speedup_2_vs_1"] = round(out["workers_1_s"] / out["workers_2_s"], 2)
+    return out

@@ -109,7 +109,7 @@ def test_every_page_draws_its_charts(tab: Tab) -> None:
 
 
 def test_changing_partner_updates_charts_and_url_and_back_restores(tab: Tab) -> None:
-    tab.open("/partner")
+    tab.open("/partner?partner=ITA")
     assert "Kazakhstan–Italy" in tab.titles()[0]
     requests: list[str] = []
     tab.page.on("request", lambda r: "_dash-update-component" in r.url and requests.append(r.url))
@@ -141,7 +141,7 @@ def test_opening_a_url_restores_the_view(tab: Tab) -> None:
 
 
 def test_modebar_png_download_is_a_png_at_twice_the_size(tab: Tab) -> None:
-    tab.open("/partner")
+    tab.open("/partner?partner=ITA")
     card = tab.page.locator('[data-chart="flows"]')
     card.locator(".js-plotly-plot").hover()
     with tab.page.expect_download() as info:
@@ -156,7 +156,7 @@ def test_modebar_png_download_is_a_png_at_twice_the_size(tab: Tab) -> None:
 
 
 def test_csv_download_matches_the_plotted_values(tab: Tab) -> None:
-    tab.open("/partner")
+    tab.open("/partner?partner=ITA")
     for chart in ("flows", "rank_share"):
         with tab.page.expect_download() as info:
             tab.page.locator(f'[data-chart="{chart}"] .csv-button').click()
@@ -165,7 +165,7 @@ def test_csv_download_matches_the_plotted_values(tab: Tab) -> None:
         assert download.suggested_filename == f"partner_KAZ-ITA_2023_{flow}{chart}.csv"
         with open(download.path(), newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
-        from_csv = {(r["series"], r["x"]): float(r["y"]) for r in rows if r["y"] != ""}
+        from_csv = {(r["series"], r["year"]): float(r["value"]) for r in rows if r["value"] != ""}
         plotted = {
             (t["name"], str(x)): float(y)
             for t in tab.plotted(chart)
@@ -182,8 +182,9 @@ def test_script_in_the_url_shows_the_default_and_a_notice(tab: Tab) -> None:
     notice = tab.page.locator(".notice")
     assert notice.is_visible()
     assert "Unknown partner code" in notice.inner_text()
-    assert tab.dropdown_text("partner") == "Italy"
-    assert "Kazakhstan–Italy" in tab.titles()[0]
+    # The default partner is the reporter's top partner: China for Kazakhstan.
+    assert tab.dropdown_text("partner") == "China"
+    assert "Kazakhstan–China" in tab.titles()[0]
     html = tab.page.content()
     assert "<script>alert(1)" not in html and "alert(1)" not in html
     tab.assert_clean_console()

@@ -213,14 +213,14 @@ def test_csv_download_is_the_plotted_data(client) -> None:
             "output": callback_key(client, '"page":"partner","type":"csv-download"'),
             "outputs": {"id": ids.csv_download("partner", name), "property": "data"},
             "inputs": [{"id": ids.csv_button("partner", name), "property": "n_clicks", "value": 1}],
-            "state": [{"id": ids.view("partner"), "property": "data", "value": {}}],
+            "state": [{"id": ids.view("partner"), "property": "data", "value": {"partner": "ITA"}}],
             "changedPropIds": [id_str(ids.csv_button("partner", name)) + ".n_clicks"],
         },
     )
     payload = body["response"][id_str(ids.csv_download("partner", name))]["data"]
     assert payload["filename"] == "partner_KAZ-ITA_2023_flows.csv"
     rows = list(csv.DictReader(io.StringIO(payload["content"])))
-    turnover = {int(r["x"]): float(r["y"]) for r in rows if r["series"] == "Turnover"}
+    turnover = {int(r["year"]): float(r["value"]) for r in rows if r["series"] == "Turnover"}
     assert turnover[2023] == pytest.approx(16.0755)
 
 

@@ -104,8 +104,10 @@ def test_metadata_names_every_source_the_report_lists(clean_dir: Path):
     assert bns["publisher"] == "Bureau of National Statistics of Kazakhstan (BNS)"
     assert bns["edition"].startswith("Editions 2019-2023")
     assert set(bns) == {
-        "short", "publisher", "title", "edition", "landing_page", "licence", "concept"
+        "short", "publisher", "title", "edition", "landing_page", "licence", "concept",
+        "latest_period_end",
     }  # fmt: skip
+    assert bns["latest_period_end"] == "2023-12-31"  # data end beside the edition (staleness)
     assert set(report["sources"]) <= set(meta["sources"])
     assert meta["labels"]["flow_title"]["turnover"] == "Turnover"
     assert meta["labels"]["fdi_cumulative_title"]["gross_inflow"] == (
@@ -119,4 +121,62 @@ def test_every_source_reports_its_unread_files(clean_dir: Path):
     for source, entry in report["sources"].items():
         assert isinstance(entry["unread"], list), source
         for item in entry["unread"]:
-            assert any(source in w and item["file"] in w for w in report["warnings"])
+            warned = any(source in w and item["file"] in w for w in report["warnings"])
+            # documentation (PROVENANCE.md) is listed but never warned about; data files are
+            assert warned == (item["reason"] != "documentation, not data"), item
+
+
+# ---- issue 14, items 15-19: what the published frames say about themselves ---------------------
+
+
+def test_visa_summary_names_the_astana_row_and_marks_issued_above_applied(clean_dir: Path):
+    s = read(clean_dir, "visa_summary")
+    kz = s[(s["consulate_country"] == "KAZ") & (s["visa_category"] == "uniform")]
+    ita = kz[(kz["issuer"] == "ITA") & (kz["period_start"] == pd.Timestamp(2024, 1, 1))]
+    assert ita["location"].item() == (
+        "2024-schengen-visa-statistics-consulates_en.xlsx, sheet 'Data for consulates', row 1036"
+    )
+    flagged = kz[kz["issued_exceeds_applied"]]
+    years = {(i, y.year) for i, y in zip(flagged["issuer"], flagged["period_start"], strict=True)}
+    assert {("FRA", 2019), ("BGR", 2024)} <= years
+
+
+def test_us_jan_may_2024_per_class_sums_to_14506(clean_dir: Path):
+    s = read(clean_dir, "visa_summary")
+    kz = s[(s["nationality"] == "KAZ") & (s["basis"] == "ytd")]
+    assert kz.loc[kz["period_end"] == pd.Timestamp(2024, 5, 31), "issued"].sum() == 14506
+
+
+def test_report_warns_about_each_row_issuing_more_than_applied(clean_dir: Path):
+    report = json.loads((clean_dir / "report.json").read_text())
+    warnings = report["sources"]["eu-schengen-visa-stats"]["warnings"]
+    assert any(
+        w.startswith(
+            "2019-consulates-schengen-visa-stats.xlsx, sheet 'Data for consulates', row 441: FRA "
+            "consulate in Almaty (KAZ), 2019: 50 uniform visas issued"
+        )
+        for w in warnings
+    )
+
+
+def test_eu_growth_2023_is_on_a_constant_eu27_basis(clean_dir: Path):
+    growth = read(clean_dir, "growth")
+    eu = growth[(growth["source"] == "bns-kz-trade-by-country") & (growth["flow"] == "turnover")
+                & (growth["period_start"] == pd.Timestamp(2023, 1, 1))
+                & growth["partner"].isin(["EUU", "EU28"])]  # fmt: skip
+    assert eu["partner"].tolist() == ["EUU"]
+    assert eu["yoy_growth"].item() == pytest.approx(0.0318, abs=5e-5)
+    assert "constant basis" in eu["comparison"].item()
+
+
+def test_wiiw_net_fdi_2005_2021_says_it_sums_bpm5_and_bpm6_years(clean_dir: Path):
+    cum = read(clean_dir, "fdi_cumulative")
+    row = cum[(cum["source"] == "wiiw-fdi-kazakhstan") & (cum["investor"] == "WLD")
+              & (cum["measure"] == "net_inflow")
+              & (cum["start_year"] == 2005) & (cum["end_year"] == 2021)]  # fmt: skip
+    assert row["label"].item().endswith("(sums BPM5 (2005–2012) and BPM6 (2013–2021) years)")
+    fdi = read(clean_dir, "fdi")
+    wiiw = fdi[(fdi["source"] == "wiiw-fdi-kazakhstan") & (fdi["investor"] == "WLD")
+               & (fdi["measure"] == "net_inflow")]  # fmt: skip
+    notes = wiiw.set_index(wiiw["period_start"].dt.year)["note"]
+    assert notes[2012].startswith("BPM5 basis.") and notes[2013].startswith("BPM6 basis")

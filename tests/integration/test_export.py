@@ -16,7 +16,6 @@ import pytest
 
 from dashboard import export
 from dashboard.pages import PAGES
-from dashboard.state import ViewState
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDTH, HEIGHT, SCALE = 1200, 700, 2
@@ -150,21 +149,24 @@ def pack(clean_dir: Path, browser: str, tmp_path_factory) -> tuple[Path, str]:
 def expected(clean_dir: Path) -> dict[str, object]:
     """file name -> the figure the app shows for it (same function, same state)."""
     from dashboard.data import load
+    from dashboard.layout import chart_filename, state_from_query
     from dashboard.pages import page_figures
 
     data = load(clean_dir)
-    state = ViewState(reporter="KAZ", partner="ITA")
-    return {
-        f"{page}_KAZ-ITA_{name}.png": fig
-        for page in PAGES
-        for name, fig in page_figures(page, data, state).items()
-    }
+    out = {}
+    for page in PAGES:
+        state = state_from_query(page, data, {"reporter": "KAZ", "partner": "ITA"})
+        for name, fig in page_figures(page, data, state).items():
+            if not export.is_empty(fig):  # cards saying "no data" are not exported
+                out[f"{chart_filename(page, state, name)}.png"] = fig
+    return out
 
 
 def test_one_file_per_chart_with_stable_names(pack, expected):
     out, _ = pack
     assert sorted(p.name for p in out.glob("*.png")) == sorted(expected)
-    assert all(re.fullmatch(r"[a-z]+_KAZ-ITA_[a-z0-9_]+\.png", name) for name in expected)
+    assert all(re.fullmatch(r"[a-z]+_KAZ(-ITA)?_[a-z0-9_]+\.png", name) for name in expected)
+    assert "partner_KAZ-ITA_2023_flows.png" in expected  # named like the modebar's PNG
 
 
 def test_every_png_is_valid_sized_and_not_blank(pack):
@@ -174,6 +176,15 @@ def test_every_png_is_valid_sized_and_not_blank(pack):
         assert png_size(payload) == (WIDTH * SCALE, HEIGHT * SCALE), path.name
         # Anti-aliased text alone gives dozens of shades; a blank render gives one or two.
         assert distinct_colours(png_pixels(payload)) > 40, f"{path.name} looks blank"
+
+
+def test_titles_keep_a_left_margin(pack):
+    """Issue 14 item 10: the title used to start at pixel 0 of the PNG."""
+    out, _ = pack
+    for path in sorted(out.glob("*.png")):
+        pixels = png_pixels(path.read_bytes())
+        edge = pixels[: 60 * SCALE, : 10 * SCALE, :3]  # title rows, the first 10 layout px
+        assert (edge >= 250).all(), f"{path.name}: ink at the left edge"
 
 
 def test_every_chart_has_its_title_in_the_figure(expected):
@@ -276,7 +287,7 @@ def test_a_failing_chart_is_reported_and_the_rest_written(clean_dir, monkeypatch
     code = export.main(["--pages", "briefing", "--clean", str(clean_dir), "--out", str(tmp_path)])
     assert code == export.EXIT_FAILED_CHARTS
     captured = capsys.readouterr()
-    assert "briefing_KAZ-ITA_facts_check.png FAILED: RuntimeError: render failed" in captured.out
+    assert "briefing_KAZ-ITA_facts_check.png FAILED: RuntimeError: render failed" in (captured.out)
     assert (tmp_path / "briefing_KAZ-ITA_turnover.png").exists()
     assert not (tmp_path / "briefing_KAZ-ITA_facts_check.png").exists()
     text = (tmp_path / "briefing.md").read_text()

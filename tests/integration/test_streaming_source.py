@@ -1,4 +1,4 @@
-"""A streamed source (UN Comtrade layout) goes through the same rules into the same clean frames."""
+"""A large source (UN Comtrade layout) goes through the same rules into partitioned parquet."""
 
 from __future__ import annotations
 
@@ -23,12 +23,19 @@ def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_streamed_rows_are_validated_written_and_feed_the_shares(raw: Path, tmp_path: Path):
     clean = tmp_path / "clean"
     report = pipeline.run(raw, clean, paths.facts_file(), only=["un-comtrade"])
-    trade = pd.read_parquet(clean / "trade.parquet")
+    trade = pd.read_parquet(clean / "trade_large")
     assert (
         len(trade)
-        == report["tables"]["trade"]
-        == report["sources"]["un-comtrade"]["rows_out"]["trade"]
+        == report["tables"]["trade_large"]
+        == report["sources"]["un-comtrade"]["rows_out"]["trade_large"]
     )
+    # Partitioned by year and reporter; trade.parquet keeps the commodity totals the pages chart.
+    folders = {p.relative_to(clean / "trade_large").parts for p in clean.glob("trade_large/*/*")}
+    pairs = zip(trade["period_start"].dt.year, trade["reporter"], strict=True)
+    assert folders == {(f"year={y}", f"reporter={r}") for y, r in pairs}
+    totals = pd.read_parquet(clean / "trade.parquet")
+    assert len(totals) == report["tables"]["trade"] == (trade["commodity"] == "TOTAL").sum()
+    assert set(totals["commodity"]) == {"TOTAL"}
     assert set(trade["flow"]) == {"export", "import"}
     assert trade["commodity"].str.fullmatch(r"\d\d|TOTAL").all()  # "01" stays a string
     shares = pd.read_parquet(clean / "shares.parquet")

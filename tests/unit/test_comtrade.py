@@ -1,7 +1,7 @@
 """UN Comtrade reader on crafted Comtrade-layout files: codes, periods, drops, errors, streaming.
 
-Comtrade has one path, the pipeline's: etl/stream.py reads each file chunk by chunk, validates,
-checks keys across files and writes trade.parquet. The tests go through that path.
+Comtrade has one path, the pipeline's: etl/engine.py reads each file block by block, validates,
+writes partitioned parquet and checks keys across files. The tests go through that path.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl import stream
+from etl import engine
 from etl.errors import InputError
 from etl.schemas import Trade
 from etl.sources import comtrade
@@ -59,20 +59,19 @@ def write(folder: Path, rows: list[dict[str, str]], name: str = "data.csv", **kw
     return path
 
 
-def streamed(folder: Path, chunk_rows: int | None = None) -> SourceResult:
-    """The folder as the pipeline streams it; frames["trade"] is what trade.parquet holds.
+def streamed(folder: Path, block_bytes: int = engine.BLOCK_BYTES) -> SourceResult:
+    """The folder as the pipeline runs it; frames["trade"] is what trade_large/ holds.
 
     Raises InputError with every problem, as the pipeline does.
     """
     with tempfile.TemporaryDirectory() as out:
-        writer = stream.TradeWriter(Path(out) / "trade.parquet")
-        outcome = stream.stream_source(
-            comtrade.SOURCE, comtrade, folder, writer, chunk_rows=chunk_rows
+        outcome = engine.run_source(
+            comtrade.SOURCE, comtrade, folder, Path(out), "synchronous", block_bytes
         )
-        writer.close()
         if outcome.problems:
             raise InputError(outcome.problems)
-        outcome.result.frames["trade"] = pd.read_parquet(writer.path)
+        trade = pd.read_parquet(out) if outcome.result.rows_out["trade_large"] else pd.DataFrame()
+        outcome.result.frames["trade"] = trade.drop(columns="year", errors="ignore")
     return outcome.result
 
 
@@ -386,11 +385,11 @@ def test_the_same_key_in_two_files_is_refused_once_naming_both_places(tmp_path: 
     assert problem.rule.startswith("repeated key")
 
 
-def test_the_same_key_twice_in_one_file_across_chunks_is_refused(tmp_path: Path) -> None:
+def test_the_same_key_twice_in_one_file_across_blocks_is_refused(tmp_path: Path) -> None:
     rows = [{"partnerCode": "757", "cmdCode": f"{i:02d}"} for i in range(1, 6)]
     write(tmp_path, [*rows, rows[1]])
     with pytest.raises(InputError) as err:
-        streamed(tmp_path, chunk_rows=2)
+        streamed(tmp_path, block_bytes=100)
     (problem,) = err.value.problems
     assert problem.location == "data.csv, line 3; data.csv, line 7"
     assert problem.value == "USA/CHE/02/export/Apr 2023"
@@ -442,7 +441,7 @@ def test_chunked_iterator_yields_the_same_rows_as_the_stream(tmp_path: Path) -> 
     assert dropped.count == len(rows) - len(whole) == 12 + 6  # RX rows, then Bunkers X/M rows
 
 
-def test_small_chunks_and_several_files_equal_one_chunk(tmp_path: Path) -> None:
+def test_small_blocks_and_several_files_equal_one_block(tmp_path: Path) -> None:
     rows = [
         {"partnerCode": p, "cmdCode": c, "primaryValue": "5000" if p == "0" else "1000"}
         for p in ("0", "757", "490")
@@ -450,7 +449,7 @@ def test_small_chunks_and_several_files_equal_one_chunk(tmp_path: Path) -> None:
     ]
     write(tmp_path, rows, name="a.csv")
     write(tmp_path, [{**r, "period": "202305"} for r in rows], name="b.csv")
-    small = streamed(tmp_path, chunk_rows=4).frames["trade"]
+    small = streamed(tmp_path, block_bytes=300).frames["trade"]
     whole = streamed(tmp_path).frames["trade"]
     pd.testing.assert_frame_equal(small, whole)
     assert len(small) == 12

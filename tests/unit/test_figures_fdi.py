@@ -127,7 +127,7 @@ def text_of(fig) -> str:
 
 
 def test_page_has_stable_chart_names():
-    figs = views.fdi_view(make_data(), ViewState())
+    figs = views.fdi_view(make_data(), ViewState(partner="ITA"))
     assert list(figs) == [
         "over_time",
         "top_investors",
@@ -141,7 +141,7 @@ def test_page_has_stable_chart_names():
 @pytest.mark.parametrize("measure", ["gross_inflow", "net_inflow", "inward_stock"])
 def test_over_time_shows_one_measure_from_one_source(measure):
     data = make_data()
-    fig = views.fdi_view(data, ViewState(measure=measure))["over_time"]
+    fig = views.fdi_view(data, ViewState(partner="ITA", measure=measure))["over_time"]
     expected = {"gross_inflow": UNCTAD, "net_inflow": WIIW, "inward_stock": WIIW}[measure]
     assert MEASURE_LABEL[measure] in fig.layout.title.text
     # hovers name the source; no trace carries another source's label
@@ -151,7 +151,7 @@ def test_over_time_shows_one_measure_from_one_source(measure):
 
 
 def test_over_time_partner_and_world_have_separate_axes():
-    fig = views.fdi_view(make_data(), ViewState())["over_time"]
+    fig = views.fdi_view(make_data(), ViewState(partner="ITA"))["over_time"]
     ita, world = fig.data
     assert ita.yaxis == "y" and world.yaxis == "y2"
     assert list(ita.y) == pytest.approx(list(GROSS_ITA.values()))  # USD m
@@ -160,14 +160,14 @@ def test_over_time_partner_and_world_have_separate_axes():
 
 
 def test_eur_series_stay_labelled_eur():
-    fig = views.fdi_view(make_data(), ViewState(measure="net_inflow"))["over_time"]
+    fig = views.fdi_view(make_data(), ViewState(partner="ITA", measure="net_inflow"))["over_time"]
     text = text_of(fig)
     assert "EUR" in text and "USD" not in text
     assert "not converted" in fig.layout.title.text
 
 
 def test_top_investors_ranks_countries_only_and_highlights_the_partner():
-    fig = views.fdi_view(make_data(), ViewState(year=2012))["top_investors"]
+    fig = views.fdi_view(make_data(), ViewState(partner="ITA", year=2012))["top_investors"]
     bar = fig.data[0]
     assert "World" not in bar.y and "Developed economies" not in bar.y
     assert list(bar.y)[-1] == "Netherlands"  # largest at the top
@@ -177,12 +177,12 @@ def test_top_investors_ranks_countries_only_and_highlights_the_partner():
 
 
 def test_top_investors_falls_back_to_the_latest_year_and_says_so():
-    fig = views.fdi_view(make_data(), ViewState(year=1999))["top_investors"]
+    fig = views.fdi_view(make_data(), ViewState(partner="ITA", year=1999))["top_investors"]
     assert "1999 has no data; showing 2012" in fig.layout.title.text
 
 
 def test_cumulative_uses_the_labelled_window_and_marks_the_claim():
-    fig = views.fdi_view(make_data(), ViewState())["cumulative"]
+    fig = views.fdi_view(make_data(), ViewState(partner="ITA"))["cumulative"]
     assert "Sum of annual gross FDI inflows 2005–2012" in fig.layout.title.text
     assert any("USD 4.6 bn" in (a.text or "") for a in fig.layout.annotations)
     claim = [t for t in fig.data if t.name == "Claim (not data)"]
@@ -191,22 +191,24 @@ def test_cumulative_uses_the_labelled_window_and_marks_the_claim():
 
 
 def test_cumulative_window_follows_start_and_end():
-    fig = views.fdi_view(make_data(), ViewState(start=2007, end=2009))["cumulative"]
+    fig = views.fdi_view(make_data(), ViewState(partner="ITA", start=2007, end=2009))["cumulative"]
     assert "2007–2009" in fig.layout.title.text
     running = next(t for t in fig.data if t.name.startswith("Running sum"))
     assert running.y[-1] * 1e9 == pytest.approx((522 + 699 + 685) * 1e6)
 
 
 def test_cumulative_never_sums_stocks_and_no_usd_claim_on_eur_flows():
-    stock = views.fdi_view(make_data(), ViewState(measure="inward_stock"))["cumulative"]
+    stock = views.fdi_view(make_data(), ViewState(partner="ITA", measure="inward_stock"))[
+        "cumulative"
+    ]
     assert is_empty(stock) and "never summed" in stock.layout.meta["message"]
-    net = views.fdi_view(make_data(), ViewState(measure="net_inflow"))["cumulative"]
+    net = views.fdi_view(make_data(), ViewState(partner="ITA", measure="net_inflow"))["cumulative"]
     assert not any(t.name == "Claim (not data)" for t in net.data)
     assert "EUR" in net.layout.title.text
 
 
 def test_gross_vs_net_puts_each_concept_on_its_own_axis():
-    fig = views.fdi_view(make_data(), ViewState())["gross_vs_net"]
+    fig = views.fdi_view(make_data(), ViewState(partner="ITA"))["gross_vs_net"]
     gross, net = fig.data
     assert gross.yaxis == "y" and net.yaxis == "y2"
     assert fig.layout.yaxis.title.text == "USD m" and fig.layout.yaxis2.title.text == "EUR m"
@@ -215,14 +217,14 @@ def test_gross_vs_net_puts_each_concept_on_its_own_axis():
 
 
 def test_world_quarterly_labels_quarters():
-    fig = views.fdi_view(make_data(), ViewState())["world_quarterly"]
+    fig = views.fdi_view(make_data(), ViewState(partner="ITA"))["world_quarterly"]
     assert list(fig.data[0].customdata) == ["Q3 2024", "Q4 2024"]
     assert fig.data[0].y[1] == pytest.approx(-1.4941)
 
 
 def test_missing_data_gives_explicit_messages():
     data = make_data(pd.DataFrame(), pd.DataFrame())
-    figs = views.fdi_view(data, ViewState())
+    figs = views.fdi_view(data, ViewState(partner="ITA"))
     assert all(is_empty(f) for f in figs.values())
     other = views.fdi_view(make_data(), ViewState(reporter="UZB", partner="FRA"))
     assert all(is_empty(f) for f in other.values())
@@ -230,5 +232,5 @@ def test_missing_data_gives_explicit_messages():
 
 
 def test_figures_are_small():
-    for fig in views.fdi_view(make_data(), ViewState()).values():
+    for fig in views.fdi_view(make_data(), ViewState(partner="ITA")).values():
         assert len(fig.to_json()) < 50_000

@@ -99,4 +99,4 @@ def test_every_chart_is_small_and_names_title_unit_source_and_date(data, flow) -
         assert fig.layout.title.text, name
         assert "bn" in fig.layout.title.text or "%" in fig.layout.title.text, name
         notes = [a.text for a in fig.layout.annotations if a.text.startswith("Source:")]
-        assert notes and "Data as of" in notes[0], name
+        assert notes and "data to " in notes[0], name

@@ -8,6 +8,7 @@ import pytest
 from dashboard import query, views
 from dashboard.data import CleanData
 from dashboard.state import ViewState
+from dashboard.theme import FIXED
 from etl import metrics, periods
 from tests.unit.test_figures_fdi import source_metadata
 
@@ -143,7 +144,7 @@ def is_empty(fig) -> bool:
 
 
 def test_page_has_stable_chart_names():
-    figs = views.visas_view(make_data(), ViewState())
+    figs = views.visas_view(make_data(), ViewState(partner="ITA"))
     assert list(figs) == [
         "consulates_trend",
         "issuance_rate",
@@ -156,7 +157,7 @@ def test_page_has_stable_chart_names():
 
 
 def test_trend_reads_issuer_from_partner_and_place_from_reporter():
-    fig = views.visas_view(make_data(), ViewState())["consulates_trend"]
+    fig = views.visas_view(make_data(), ViewState(partner="ITA"))["consulates_trend"]
     title = fig.layout.title.text
     assert "Italy's consulates in Kazakhstan" in title
     assert "not applicants' nationality" in title and "issued ≠ applied" in title
@@ -169,9 +170,9 @@ def test_trend_reads_issuer_from_partner_and_place_from_reporter():
 
 def test_issuance_rate_and_growth_match_hand_computation():
     data = make_data()
-    rate = views.visas_view(data, ViewState())["issuance_rate"].data[0]
+    rate = views.visas_view(data, ViewState(partner="ITA"))["issuance_rate"].data[0]
     assert dict(zip(rate.x, rate.y, strict=True))[2023] == pytest.approx(18622 / 19756)
-    growth = views.visas_view(data, ViewState())["issued_growth"].data[0]
+    growth = views.visas_view(data, ViewState(partner="ITA"))["issued_growth"].data[0]
     values = dict(zip(growth.x, growth.y, strict=True))
     assert values[2024] == pytest.approx(25108 / 18622 - 1)  # +34.8 %
     assert 2022 not in values  # 2021 missing: no growth without the previous year
@@ -179,31 +180,34 @@ def test_issuance_rate_and_growth_match_hand_computation():
 
 
 def test_issuers_compared_for_a_year_highlights_the_partner():
-    fig = views.visas_view(make_data(), ViewState(year=2023))["issuers_compared"]
+    fig = views.visas_view(make_data(), ViewState(partner="ITA", year=2023))["issuers_compared"]
     bar = fig.data[0]
     assert list(bar.y) == ["Spain", "France", "Italy", "Germany"]
+    # Each state in its own colour (issue 14 item 2); the partner stands out by opacity.
     colours = dict(zip(bar.y, bar.marker.color, strict=True))
-    assert colours["Italy"] != colours["Germany"] == colours["Spain"]
+    assert len(set(colours.values())) == 4 and colours["Italy"] == FIXED["ITA"]
+    opacity = dict(zip(bar.y, bar.marker.opacity, strict=True))
+    assert opacity["Italy"] == 1 > opacity["Germany"] == opacity["Spain"]
     assert "2023" in fig.layout.title.text
 
 
 def test_issuers_compared_follows_the_visa_measure():
-    fig = views.visas_view(make_data(), ViewState(year=2023, visa_measure="applied"))[
-        "issuers_compared"
-    ]
+    fig = views.visas_view(
+        make_data(), ViewState(partner="ITA", year=2023, visa_measure="applied")
+    )["issuers_compared"]
     assert "applied for" in fig.layout.title.text
     assert dict(zip(fig.data[0].y, fig.data[0].x, strict=True))["Italy"] == 19756
 
 
 def test_us_monthly_sums_visa_classes_for_the_reporters_nationals():
-    fig = views.visas_view(make_data(), ViewState())["us_monthly"]
+    fig = views.visas_view(make_data(), ViewState(partner="ITA"))["us_monthly"]
     assert "nationals of Kazakhstan" in fig.layout.title.text
     assert fig.data[0].y[0] == 1001 + 100
     assert len(fig.data[0].y) == 24
 
 
 def test_us_ytd_is_labelled_as_a_sum_of_monthly_reports():
-    fig = views.visas_view(make_data(), ViewState())["us_ytd"]
+    fig = views.visas_view(make_data(), ViewState(partner="ITA"))["us_ytd"]
     names = [t.name for t in fig.data]
     assert names == ["2023 (sum of monthly reports)", "2024 (sum of monthly reports)"]
     note = fig.layout.annotations[0].text
@@ -225,7 +229,7 @@ def test_ytd_comparison_stops_at_the_first_missing_month():
 
 
 def test_missing_data_gives_explicit_messages():
-    figs = views.visas_view(make_data([]), ViewState())
+    figs = views.visas_view(make_data([]), ViewState(partner="ITA"))
     assert all(is_empty(f) for f in figs.values())
     figs = views.visas_view(make_data(), ViewState(reporter="UZB", partner="FRA"))
     assert is_empty(figs["consulates_trend"])
@@ -234,5 +238,5 @@ def test_missing_data_gives_explicit_messages():
 
 
 def test_figures_are_small():
-    for fig in views.visas_view(make_data(), ViewState()).values():
+    for fig in views.visas_view(make_data(), ViewState(partner="ITA")).values():
         assert len(fig.to_json()) < 50_000

@@ -99,7 +99,7 @@ def test_the_import_graph_is_acyclic(package: Package) -> None:
     assert not cycle, "import circle: " + " -> ".join(cycle)
 
 
-def test_stream_does_not_import_the_pipeline() -> None:
+def test_engine_does_not_import_the_pipeline() -> None:
     graph = import_graph(PACKAGES[0])
-    assert "etl.pipeline" not in graph["etl.stream"]
-    assert "etl.schemas" in graph["etl.stream"]
+    assert "etl.pipeline" not in graph["etl.engine"]
+    assert "etl.schemas" in graph["etl.engine"]

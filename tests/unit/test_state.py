@@ -89,20 +89,33 @@ def test_csv_of_a_figure_is_exactly_its_traces() -> None:
         ]
     )
     fig.update_yaxes(title="USD bn")
-    rows = list(csv.DictReader(io.StringIO(downloads.figure_csv(fig))))
-    assert [(r["series"], r["x"], r["y"]) for r in rows] == [
-        ("Turnover", "2022", "14.9081"),
-        ("Turnover", "2023", "16.0755"),
-        ("Imports", "2022", "1.05"),
-        ("Imports", "2023", ""),
+    fig.add_annotation(text="Source: BNS, annual (2024 edition) · Data as of 2026-12-02")
+    rows = list(csv.DictReader(io.StringIO(downloads.figure_csv(fig, "v1"))))
+    assert [(r["series"], r["year"], r["value"], r["unit"]) for r in rows] == [
+        ("Turnover", "2022", "14.9081", "USD bn"),
+        ("Turnover", "2023", "16.0755", "USD bn"),
+        ("Imports", "2022", "1.05", "USD bn"),
+        ("Imports", "2023", "", "USD bn"),
     ]
-    assert rows[0]["y_axis"] == "USD bn"
+    assert {r["source"] for r in rows} == {"BNS, annual (2024 edition)"}
+    assert {r["edition"] for r in rows} == {"data as of 2026-12-02; version v1"}
+
+
+def test_csv_of_horizontal_bars_puts_the_label_apart_from_the_number() -> None:
+    """Issue 14 item 12: the CAGR file had the number under `x` and the label under `y`."""
+    fig = go.Figure(go.Bar(y=["Turnover", "Exports"], x=[3.989, 4.799], orientation="h"))
+    fig.update_xaxes(title="% a year")
+    rows = list(csv.DictReader(io.StringIO(downloads.figure_csv(fig))))
+    assert [(r["category"], r["value"], r["unit"]) for r in rows] == [
+        ("Turnover", "3.989", "% a year"),
+        ("Exports", "4.799", "% a year"),
+    ]
 
 
 def test_csv_of_a_treemap_has_labels_and_values() -> None:
     fig = go.Figure(go.Treemap(labels=["China", "Other"], parents=["", ""], values=[30.1, 50.2]))
     rows = list(csv.DictReader(io.StringIO(downloads.figure_csv(fig))))
-    assert [(r["labels"], r["values"]) for r in rows] == [("China", "30.1"), ("Other", "50.2")]
+    assert [(r["category"], r["value"]) for r in rows] == [("China", "30.1"), ("Other", "50.2")]
 
 
 # ---- on the real clean data -------------------------------------------------------------------
@@ -127,9 +140,9 @@ def test_the_default_source_stays_out_of_the_url(data: CleanData) -> None:
 
 
 @pytest.mark.shared_data
-def test_script_in_the_partner_gives_italy_and_a_notice(data: CleanData) -> None:
+def test_script_in_the_partner_gives_the_top_partner_and_a_notice(data: CleanData) -> None:
     state = shell.state_from_query("partner", data, {"partner": "<script>alert(1)</script>"})
-    assert state.partner == "ITA"
+    assert state.partner == "CHN"  # the default: Kazakhstan's top partner in 2023 (BNS)
     assert state.notices and all("<" not in n for n in state.notices)
     assert "script" not in str(shell.page_content("partner", data, {"partner": "<script>"}))
 
@@ -190,11 +203,15 @@ def test_every_control_has_choices_containing_its_value(data: CleanData) -> None
 
 @pytest.mark.shared_data
 def test_chart_csv_equals_the_plotted_values(data: CleanData) -> None:
-    text, filename = downloads.chart_csv("partner", data, {}, "flows")
+    text, filename = downloads.chart_csv("partner", data, {"partner": "ITA"}, "flows")
     assert filename == "partner_KAZ-ITA_2023_flows.csv"
     rows = list(csv.DictReader(io.StringIO(text)))
-    turnover = {int(r["x"]): float(r["y"]) for r in rows if r["series"] == "Turnover"}
+    turnover = {int(r["year"]): float(r["value"]) for r in rows if r["series"] == "Turnover"}
     assert turnover[2023] == pytest.approx(16.0755)
+    # Issue 14 item 12: no blank column; source and edition on every row.
+    assert all(r["year"] and r["unit"] == "USD bn" for r in rows)
+    assert all(r["source"].startswith("BNS, ") for r in rows)
+    assert all(r["edition"].endswith(f"version {data.version}") for r in rows)
 
 
 @pytest.mark.shared_data

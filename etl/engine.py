@@ -1,0 +1,419 @@
+"""Large sources (UN Comtrade at full scale) on Dask: read, validate, write partitioned parquet.
+
+A large reader module declares `STREAMED = True` and provides `data_files(folder)`, `split(path)`
+(byte ranges of whole lines, None for a compressed file), `first_data_line(path)`,
+`count_lines(path, start, end)`, `read_block(path, start, end, first_line, dropped=...)` and
+`iter_chunks(path, dropped=...)` (tidy Trade frames, each row's `location` "<file>, line N"),
+`DropLog` (with `extend`) and `FILES_WANTED`.
+
+One task per block: the reader's own parse and normalisation, `fx.add_usd`, the pandera Trade
+rules (`chunk_schema`), then the rows written under `<out>/year=YYYY/reporter=XXX/` (hive
+partitions, so pyarrow datasets and DuckDB read one year or reporter without the rest). A task
+hands back only its problems, its dropped-rows log and its commodity-total rows, so memory is
+bounded by the blocks in flight, never by the source. Keys are checked across every block and file
+by DuckDB over the written partitions; a repeat names every place it occurs.
+
+Scheduler: None runs the tasks one after another in this process (dask's synchronous scheduler: no
+cluster, one block in memory, `make etl`; pyarrow still parses each block on every core); "threads"
+runs two at a time on threads (slower here: the pandas steps hold the GIL); any other text is a
+dask.distributed scheduler address (`python -m etl --scheduler tcp://host:8786`), whose workers
+must see the raw files and the output folder at the same paths (a shared filesystem).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+import pandera.errors as pa_errors
+import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.dataset as pa_ds
+
+from etl import fx, periods, schemas
+from etl.errors import InputError, Problem
+from etl.sources.base import SourceResult
+
+# Large blocks amortise the per-task cost (code maps, pandera); each block in flight costs about
+# 6x its size in memory (the parsed columns, the tidy frame, its Arrow copy).
+BLOCK_BYTES = 48 << 20
+MAX_PROBLEMS = 200
+MAX_REPEATS_SHOWN = 50
+REPEATED_KEY_RULE = (
+    "repeated key: the same trade value appears more than once (the same data downloaded twice, "
+    "or one period in two classifications): keep one file per download"
+)
+# Files in a source folder that are documentation, not data: not reported as unread.
+_DOCUMENTATION = ("readme", "provenance", "license", "licence")
+PARTITIONS = ("year", "reporter")
+DUCKDB_MEMORY = "512MB"  # the key check's working memory; beyond it DuckDB spills to disk
+
+_TEXT = pa_arrow.dictionary(pa_arrow.int32(), pa_arrow.string())
+# Text columns are dictionary-encoded (a few distinct codes repeated millions of times); `location`
+# differs on every row, so it is plain text. `year` is the hive partition (period_start's year).
+TRADE_ARROW = pa_arrow.schema(
+    [
+        ("source", _TEXT),
+        ("reporter", _TEXT),
+        ("partner", _TEXT),
+        ("partner_label", _TEXT),
+        ("partner_is_aggregate", pa_arrow.bool_()),
+        ("commodity", _TEXT),
+        ("flow", _TEXT),
+        ("value", pa_arrow.float64()),
+        ("value_original", pa_arrow.float64()),
+        ("unit_original", _TEXT),
+        ("currency", _TEXT),
+        ("value_usd", pa_arrow.float64()),
+        ("fx_rate", pa_arrow.float64()),
+        ("fx_basis", _TEXT),
+        ("valuation", _TEXT),
+        ("basis", _TEXT),
+        ("period_start", pa_arrow.timestamp("us")),
+        ("period_end", pa_arrow.timestamp("us")),
+        ("vintage", _TEXT),
+        ("citation", _TEXT),
+        ("flag", _TEXT),
+        ("location", pa_arrow.string()),
+    ]
+)
+_PARTITIONING = pa_ds.partitioning(
+    pa_arrow.schema([("year", pa_arrow.int32()), ("reporter", pa_arrow.string())]), flavor="hive"
+)
+
+
+def is_streamed(module: ModuleType) -> bool:
+    """A reader declares itself large (`STREAMED = True`); nothing is guessed from its API."""
+    return getattr(module, "STREAMED", False) is True
+
+
+@cache
+def chunk_schema() -> pa.DataFrameSchema:
+    """`schemas.Trade` with text columns checked as they come (categorical), not coerced."""
+    schema = schemas.Trade.to_schema()
+    text = [n for n, col in schema.columns.items() if "string" in repr(col.dtype)]
+    schema = schema.update_columns({n: {"dtype": None, "coerce": False} for n in text})
+    schema.coerce = False
+    # pandera's `unique` sees one block; `repeated_keys` sees all of them.
+    schema.unique = None
+    return schema
+
+
+def to_arrow(frame: pd.DataFrame) -> pa_arrow.Table:
+    """A tidy trade frame as TRADE_ARROW (missing optional columns as nulls)."""
+    frame = frame.copy()
+    for name in TRADE_ARROW.names:
+        if name not in frame.columns:
+            frame[name] = None
+    table = pa_arrow.Table.from_pandas(frame[TRADE_ARROW.names], preserve_index=False)
+    return table.cast(TRADE_ARROW)
+
+
+# ---- one task ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unit of work: bytes [start, end) of a plain file, or a whole compressed file."""
+
+    number: int  # order of the block in the source: names its parquet files
+    path: Path
+    start: int = 0
+    end: int = 0
+    first_line: int = 0
+    whole_file: bool = False
+
+
+@dataclass
+class BlockOutcome:
+    rows_in: int = 0
+    rows_out: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    dropped: object = None  # the reader's DropLog
+    totals: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def run_block(module: ModuleType, block: Block, out: Path) -> BlockOutcome:
+    """Read, validate and write one block; hand back its problems, drops and commodity totals."""
+    outcome = BlockOutcome(dropped=module.DropLog())
+    totals = []
+    try:
+        for i, frame in enumerate(_frames(module, block, outcome.dropped)):
+            outcome.rows_in += len(frame)
+            frame = fx.add_usd(frame)
+            try:
+                chunk_schema().validate(frame, lazy=True)
+            except pa_errors.SchemaErrors as exc:
+                outcome.problems += schemas.schema_problems("trade", frame, exc)
+            if outcome.problems:
+                continue  # keep scanning for problems, write nothing more
+            _write_partitions(frame, out, f"part-{block.number:06d}-{i:04d}")
+            outcome.rows_out += len(frame)
+            totals.append(_commodity_totals(frame))
+    except InputError as exc:
+        outcome.problems += exc.problems
+    outcome.totals = pd.concat(totals, ignore_index=True) if totals else pd.DataFrame()
+    return outcome
+
+
+def _frames(module: ModuleType, block: Block, dropped: object) -> Iterator[pd.DataFrame]:
+    """The block's tidy rows: one frame, or a compressed file chunk by chunk (one in memory)."""
+    if block.whole_file:
+        yield from module.iter_chunks(block.path, dropped=dropped)
+    else:
+        yield module.read_block(block.path, block.start, block.end, block.first_line, dropped)
+
+
+def _write_partitions(frame: pd.DataFrame, out: Path, name: str) -> None:
+    if not len(frame):
+        return
+    table = to_arrow(frame)
+    year = pa_arrow.array(frame["period_start"].dt.year.to_numpy(dtype="int32"), pa_arrow.int32())
+    table = table.append_column("year", year)
+    pa_ds.write_dataset(
+        table,
+        out,
+        format="parquet",
+        partitioning=_PARTITIONING,
+        basename_template=f"{name}-{{i}}.parquet",
+        existing_data_behavior="overwrite_or_ignore",
+        file_options=pa_ds.ParquetFileFormat().make_write_options(compression="zstd"),
+        max_partitions=100_000,
+        use_threads=False,  # the scheduler already runs one task per core
+    )
+
+
+def _commodity_totals(chunk: pd.DataFrame) -> pd.DataFrame:
+    """The block's all-commodity rows, text as plain strings: what the derived frames need."""
+    text = {c: str for c in chunk.columns if isinstance(chunk[c].dtype, pd.CategoricalDtype)}
+    return chunk[chunk["commodity"] == "TOTAL"].astype(text)
+
+
+# ---- the plan and the run ----------------------------------------------------------------------
+
+
+def plan(
+    module: ModuleType, files: list[Path], compute: Callable[..., tuple], block_bytes: int
+) -> list[Block]:
+    """Blocks of every file; the first line of each block from line counts done as tasks."""
+    cut: list[tuple[Path, int, int]] = []
+    whole: dict[int, Path] = {}
+    for path in files:
+        ranges = module.split(path, block_bytes)
+        if ranges is None:
+            whole[len(cut)] = path
+            cut.append((path, 0, 0))
+        else:
+            cut += [(path, a, b) for a, b in ranges]
+    import dask
+
+    count = dask.delayed(module.count_lines)
+    counts = compute(*(count(p, a, b) for i, (p, a, b) in enumerate(cut) if i not in whole))
+    counted = iter(counts)
+    blocks, line, previous = [], 0, None
+    for i, (path, a, b) in enumerate(cut):
+        if i in whole:
+            blocks.append(Block(i, path, whole_file=True))
+            continue
+        if path != previous:
+            line, previous = module.first_data_line(path), path
+        blocks.append(Block(i, path, a, b, line))
+        line += next(counted)
+    return blocks
+
+
+@dataclass
+class SourceOutcome:
+    result: SourceResult
+    totals: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+    steps: dict[str, float] = field(default_factory=dict)  # plan, blocks, keys: seconds each
+
+
+def run_source(
+    source: str,
+    module: ModuleType,
+    folder: Path,
+    out: Path,
+    scheduler: str | None = None,
+    block_bytes: int = BLOCK_BYTES,
+) -> SourceOutcome:
+    """Every block of a large source read, validated and written under `out` (partitioned); keys
+    checked across all of them. Nothing is published here: `out` is inside the staging folder."""
+    t0 = time.perf_counter()
+    steps: dict[str, float] = {}
+    files = module.data_files(folder)
+    with _compute(scheduler) as compute:
+        import dask
+
+        blocks = plan(module, files, compute, block_bytes)
+        steps["plan"] = time.perf_counter() - t0
+        tasks = [dask.delayed(run_block)(module, b, out, dask_key_name=f"block-{b.number}")
+                 for b in blocks]  # fmt: skip
+        outcomes: tuple[BlockOutcome, ...] = compute(*tasks)
+        steps["blocks"] = time.perf_counter() - t0 - steps["plan"]
+    dropped = module.DropLog()
+    problems: list[Problem] = []
+    for o in outcomes:  # in block order: first places first
+        dropped.extend(o.dropped)
+        problems += o.problems
+    problems = problems[:MAX_PROBLEMS]
+    rows_out = sum(o.rows_out for o in outcomes)
+    if not problems and rows_out:
+        t1 = time.perf_counter()
+        # The blocks' Arrow memory goes back to the system before DuckDB takes its own.
+        pa_arrow.default_memory_pool().release_unused()
+        problems += repeated_keys(out)
+        steps["keys"] = time.perf_counter() - t1
+    warnings = []
+    if not files:
+        warnings.append(f"{folder}: no {module.FILES_WANTED} found")
+    if dropped.count:
+        warnings.append(f"{dropped.count:,} rows read and not published (see dropped)")
+    result = SourceResult(
+        source=source,
+        frames={},
+        files=files,
+        # every row read: published or dropped with a reason
+        rows_in=sum(o.rows_in for o in outcomes) + dropped.count,
+        dropped=dropped.records(),
+        warnings=warnings,
+        rows_out={"trade_large": rows_out},
+        unread=unread_files(module, folder, files),
+    )
+    parts = [o.totals for o in outcomes if len(o.totals)]
+    totals = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    seconds = round(time.perf_counter() - t0, 3)
+    steps = {k: round(v, 3) for k, v in steps.items()}
+    return SourceOutcome(result, totals, problems, seconds, steps)
+
+
+class _compute:
+    """A `compute(*delayed)` bound to the chosen scheduler; a client is closed on exit."""
+
+    def __init__(self, scheduler: str | None) -> None:
+        self.scheduler = scheduler
+        self.client = None
+
+    def __enter__(self):
+        import dask
+
+        if self.scheduler in (None, "", "local", "synchronous"):
+            return lambda *tasks: dask.compute(*tasks, scheduler="synchronous")
+        if self.scheduler == "threads":
+            return lambda *tasks: dask.compute(*tasks, scheduler="threads")
+        from distributed import Client
+
+        self.client = Client(self.scheduler, set_as_default=False)
+        return lambda *tasks: self.client.compute(list(tasks), sync=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            self.client.close()
+
+
+def unread_files(module: ModuleType, folder: Path, files: list[Path]) -> list[dict]:
+    """Files in the folder that the reader does not read (documentation aside), with why."""
+    if not folder.is_dir():
+        return []
+    claimed = set(files)
+    return [
+        {"file": p.name, "reason": f"not a {module.FILES_WANTED}"}
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+        and p not in claimed
+        and not p.name.startswith(".")
+        and not p.name.lower().startswith(_DOCUMENTATION)
+    ]
+
+
+# ---- the one duplicate-key check of a large source ---------------------------------------------
+# pandera's `unique` sees one block; DuckDB sees every written row of every block and file, groups
+# by the key (spilling to disk if it must) and names every place a key occurs.
+
+
+def duckdb_glob(out: Path) -> str:
+    return str(out / "**" / "*.parquet")
+
+
+def _sql_text(text: str) -> str:
+    """A SQL string literal (a view cannot take a prepared parameter)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def repeated_keys(out: Path, limit: int = MAX_REPEATS_SHOWN) -> list[Problem]:
+    """One problem per repeated key, naming every place it occurs ("a.csv, line 2; b.csv, line
+    2"), the first 50 by place; then one problem saying how many more keys repeat.
+
+    Rows are grouped by a 64-bit hash of the key (half the time and a third of the memory of
+    grouping the nine columns); only rows whose hash repeats are grouped again by the key itself,
+    so a hash collision is never reported. DuckDB spills to disk past `DUCKDB_MEMORY`.
+    """
+    import tempfile
+
+    import duckdb
+
+    key = ", ".join(schemas.TRADE_KEY)
+    with tempfile.TemporaryDirectory(prefix="tradeboard-keys-") as spill:
+        con = duckdb.connect(
+            config={
+                "memory_limit": DUCKDB_MEMORY,
+                "temp_directory": spill,
+                "preserve_insertion_order": False,
+            }
+        )
+        try:
+            glob = _sql_text(duckdb_glob(out))
+            con.execute(
+                f"CREATE TEMP VIEW large AS SELECT * FROM read_parquet({glob}, "
+                "hive_partitioning = true)"
+            )
+            con.execute(
+                f"CREATE TEMP TABLE suspects AS SELECT hash({key}) AS h FROM large "
+                "GROUP BY h HAVING count(*) > 1"
+            )
+            repeats = con.execute(
+                f"""
+                SELECT {key}, list(location) AS places, count(*) OVER () AS total
+                FROM large WHERE hash({key}) IN (SELECT h FROM suspects)
+                GROUP BY {key} HAVING count(*) > 1
+                ORDER BY min(location) LIMIT {limit}
+                """
+            ).df()
+        finally:
+            con.close()
+    if repeats.empty:
+        return []
+    problems = [_repeat_problem(r) for r in repeats.itertuples(index=False)]
+    total = int(repeats["total"].iloc[0])
+    if total > limit:
+        problems.append(
+            Problem("", f"{total - limit:,} more keys", "", "", "further repeated keys")
+        )
+    return problems
+
+
+def _line_order(place: str) -> tuple[str, int]:
+    file, _, line = place.rpartition(", line ")
+    return file, int(line) if line.isdigit() else 0
+
+
+def _repeat_problem(r) -> Problem:
+    places = sorted((str(p) for p in r.places), key=_line_order)
+    files = sorted({p.rsplit(", line ", 1)[0] for p in places})
+    start, end = pd.Timestamp(r.period_start), pd.Timestamp(r.period_end)
+    period = periods.label(str(r.basis), start, end)
+    value = "/".join([str(r.reporter), str(r.partner), str(r.commodity), str(r.flow), period])
+    return Problem(
+        ", ".join(files),
+        "; ".join(places),
+        "reporter/partner/commodity/flow/period",
+        value,
+        REPEATED_KEY_RULE,
+    )

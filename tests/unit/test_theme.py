@@ -1,0 +1,31 @@
+"""The one graph config and template (issue 14 items 4 and 10)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from dashboard import theme
+from dashboard.figures.common import finish, place_notes
+
+
+def test_graph_config_has_no_control_that_sends_the_chart_off_the_machine() -> None:
+    config = theme.graph_config("partner_KAZ-ITA_2023_flows")
+    removed = set(config["modeBarButtonsToRemove"])
+    assert {"sendChartToCloud", "sendDataToCloud", "editInChartStudio"} <= removed
+    assert config["showSendToCloud"] is False
+    assert config["showEditInChartStudio"] is False
+    assert config["showLink"] is False
+    assert config["plotlyServerURL"] == ""
+    assert config["toImageButtonOptions"]["filename"] == "partner_KAZ-ITA_2023_flows"
+
+
+def test_titles_keep_a_left_margin_in_every_png() -> None:
+    """Titles sit at x=0 of the image (container), so the inset must come from the padding."""
+    fig = go.Figure(go.Bar(x=[2023], y=[1.0]))
+    finish(fig, title="T", subtitle="S", source="BNS", as_of="2026-12-02")
+    place_notes(fig, 32)  # updates the title (y, pad.t): the inset must survive
+    template = pio.templates[theme.TEMPLATE_NAME].layout.title
+    assert template.x == 0 and template.xanchor == "left"
+    assert template.pad.l == theme.TITLE_INSET >= 12
+    assert fig.layout.title.x is None and fig.layout.title.pad.l is None  # template's apply
