@@ -183,11 +183,19 @@ def trade_sources(data: CleanData, reporter: str) -> list[str]:
     return memo(data, ("trade_sources", reporter), lambda: _trade_sources(data, reporter))
 
 
+def context_sources(data: CleanData) -> frozenset[str]:
+    """Sources of reporters' totals that place a reporter among all others (UN Comtrade+ with
+    the World and the USA only): shown as world context, never as a partner breakdown."""
+    meta = data.metadata.get("sources") or {}
+    return frozenset(k for k, v in meta.items() if v.get("role") == "world context")
+
+
 def _trade_sources(data: CleanData, reporter: str) -> list[str]:
     s = data.shares
     if s.empty:
         return []
     rows = s[(s["reporter"] == reporter) & (s["basis"] == "year")]
+    rows = rows[~rows["source"].isin(context_sources(data))]
     has_world = set(rows.loc[rows["partner"] == WORLD, "source"].astype(str))
     has_partners = set(rows.loc[~rows["partner_is_aggregate"].astype(bool), "source"].astype(str))
     found = has_world & has_partners
@@ -260,6 +268,7 @@ def annual_partner_totals(data: CleanData, reporter: str) -> pd.DataFrame:
             & t["flow"].isin(["export", "import"])
             & ~t["partner_is_aggregate"].astype(bool)
             & (t["partner"] != WORLD)
+            & ~t["source"].isin(context_sources(data))
         ]
         rows = plain(rows)
         whole_year = (rows["basis"] == "year") | (

@@ -26,6 +26,9 @@ class SourceInfo:
     concept: str
     edition: str
     files: dict[str, dict[str, str]]
+    # "world context": a source of reporters' totals (with the World and a few partners) that
+    # places a reporter among all others; it is not a partner breakdown to rank partners with.
+    role: str = ""
 
 
 @cache
@@ -44,6 +47,7 @@ def _load(manifest: Path) -> dict[str, SourceInfo]:
             concept=entry.get("concept", ""),
             edition=entry.get("edition", ""),
             files={f["name"]: f for f in entry.get("files", [])},
+            role=entry.get("role", ""),
         )
     return out
 
@@ -64,7 +68,9 @@ def citation(source: str, file: str, detail: str = "") -> str:
 
 
 # What data/clean/metadata.json says of each source: names for titles and footnotes.
-METADATA_FIELDS = ("short", "publisher", "title", "edition", "landing_page", "licence", "concept")
+METADATA_FIELDS = (
+    "short", "publisher", "title", "edition", "landing_page", "licence", "concept", "role",
+)  # fmt: skip
 
 
 def metadata(manifest: Path | None = None) -> dict[str, dict[str, str]]:

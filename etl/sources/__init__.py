@@ -41,6 +41,7 @@ READERS: dict[str, tuple[str, ...]] = {
     ),
     "oec-exports-by-hs-section": ("etl.sources.oec_exports",),
     "ecb-euro-reference-rates": ("etl.sources.ecb_rates",),
+    "un-comtrade-plus-2023-2024": ("etl.sources.comtrade",),
 }
 
 # Sources that are read when present but are not part of the bundled snapshot set.

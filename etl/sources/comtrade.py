@@ -63,6 +63,9 @@ from etl.errors import InputError, Problem, shorten
 from etl.sources.base import Dropped
 
 SOURCE = "un-comtrade"
+# Every folder this reader serves; rows carry the folder they were read from as their source.
+FOLDERS = (SOURCE, "un-comtrade-plus-2023-2024")
+COMTRADE_PLUS_NAME = re.compile(r"^TradeData_(\d{1,2})_(\d{1,2})_(\d{4})_", re.IGNORECASE)
 # Read block by block by etl/engine.py, never as one frame (millions of rows).
 STREAMED = True
 FILES_WANTED = "Comtrade .csv/.txt/.tsv file"
@@ -729,11 +732,26 @@ def _commodity(raw: pd.DataFrame) -> tuple[pd.Index, np.ndarray]:
 
 def _vintage(path: Path) -> str:
     """Bulk files carry their publication date in the name: COMTRADE-FINAL-...[2024-05-01].gz;
+    a Comtrade+ download its download time (TradeData_4_4_2025_15_19_17.csv: month, day, year);
     a fetched snapshot its download date: fetched/2025-01-31/comtrade.csv."""
     if path.parent.parent.name == FETCHED and FETCHED_DAY.fullmatch(path.parent.name):
         return f"UN Comtrade API, fetched {path.parent.name}"
     match = re.search(r"\[(\d{4}-\d{2}-\d{2})\]", path.name)
-    return f"UN Comtrade, published {match[1]}" if match else DEFAULT_VINTAGE
+    if match:
+        return f"UN Comtrade, published {match[1]}"
+    plus = COMTRADE_PLUS_NAME.match(path.name)
+    if plus:
+        month, day, year = (int(g) for g in plus.groups())
+        return f"UN Comtrade+ download, {year}-{month:02d}-{day:02d}"
+    return DEFAULT_VINTAGE
+
+
+def _source(path: Path) -> str:
+    """The source folder a file was read from, when it is one of the folders this reader serves
+    (a user's downloads in un-comtrade/, the bundled Comtrade+ extract): rows of two folders
+    never share a key, and each cites its own manifest entry."""
+    folder = path.parents[2] if path.parent.parent.name == FETCHED else path.parent
+    return folder.name if folder.name in FOLDERS else SOURCE
 
 
 def _shown_name(path: Path) -> str:
@@ -743,9 +761,9 @@ def _shown_name(path: Path) -> str:
     return path.name
 
 
-def _citation(file: str) -> str:
+def _citation(source: str, file: str) -> str:
     try:
-        return registry.citation(SOURCE, file)
+        return registry.citation(source, file)
     except KeyError:
         # An optional source: the manifest need not list a user's own download.
         return f"United Nations Statistics Division, UN Comtrade database ({file})"
@@ -853,7 +871,7 @@ def _tidy(
     values = value[keep]
     frame = pd.DataFrame(
         {
-            "source": _constant(SOURCE, n),
+            "source": _constant(_source(path), n),
             "reporter": _categorical(reporter[keep], table.tidy_codes),
             "partner": _categorical(partner_k, table.tidy_codes),
             "partner_label": _categorical(partner_label[keep], table.labels),
@@ -868,7 +886,7 @@ def _tidy(
             "currency": _constant(UNIT, n),
             "valuation": _categorical(flow_k, tuple(VALUATION[f] for f in TRADE_FLOWS)),
             "vintage": _constant(_vintage(path), n),
-            "citation": _constant(_citation(_shown_name(path)), n),
+            "citation": _constant(_citation(_source(path), _shown_name(path)), n),
             "flag": _constant(None, n),
             "location": _locations(_shown_name(path), raw["line"].to_numpy()[keep]),
         },

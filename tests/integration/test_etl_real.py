@@ -104,9 +104,11 @@ def test_metadata_names_every_source_the_report_lists(clean_dir: Path):
     assert bns["publisher"] == "Bureau of National Statistics of Kazakhstan (BNS)"
     assert bns["edition"].startswith("Editions 2019-2023")
     assert set(bns) == {
-        "short", "publisher", "title", "edition", "landing_page", "licence", "concept",
+        "short", "publisher", "title", "edition", "landing_page", "licence", "concept", "role",
         "latest_period_end",
     }  # fmt: skip
+    assert bns["role"] == ""
+    assert meta["sources"]["un-comtrade-plus-2023-2024"]["role"] == "world context"
     assert bns["latest_period_end"] == "2023-12-31"  # data end beside the edition (staleness)
     assert set(report["sources"]) <= set(meta["sources"])
     assert meta["labels"]["flow_title"]["turnover"] == "Turnover"
