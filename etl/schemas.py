@@ -109,7 +109,16 @@ def _basis_matches(df: pd.DataFrame) -> pd.Series:
     return whole & ok
 
 
-class _Periodic(pa.DataFrameModel):
+class _Clean(pa.DataFrameModel):
+    """What every clean table's model shares: columns it does not declare are dropped and
+    values are coerced to the declared types."""
+
+    class Config:
+        strict = "filter"
+        coerce = True
+
+
+class _Periodic(_Clean):
     basis: Series[str] = pa.Field(isin=list(periods.BASES))
     period_start: Series[pd.Timestamp]
     period_end: Series[pd.Timestamp]
@@ -150,8 +159,6 @@ class Trade(_Periodic):
     flag: Series[str] = pa.Field(nullable=True)
 
     class Config:
-        strict = "filter"
-        coerce = True
         unique = TRADE_KEY
 
     @pa.check("reporter", "partner", name="ISO 3166 alpha-3 or listed aggregate code")
@@ -194,8 +201,6 @@ class Fdi(_Periodic):
     note: Series[str] = pa.Field(nullable=True)
 
     class Config:
-        strict = "filter"
-        coerce = True
         unique = FDI_KEY
 
     @pa.check("host", "investor", name="ISO 3166 alpha-3 or listed aggregate code")
@@ -220,8 +225,6 @@ class Visas(_Periodic):
     location: Series[str] | None = pa.Field(nullable=True)
 
     class Config:
-        strict = "filter"
-        coerce = True
         unique = VISA_KEY
 
     @pa.check("issuer", "consulate_country", "nationality", name="ISO 3166 alpha-3 code")
@@ -233,7 +236,7 @@ class Visas(_Periodic):
         return df["consulate_country"].notna() | df["nationality"].notna()
 
 
-class Facts(pa.DataFrameModel):
+class Facts(_Clean):
     """A curated published figure, value in base units (USD, count, fraction), with its citation."""
 
     basis: Series[str] = pa.Field(isin=[*periods.BASES, "cumulative"])
@@ -257,10 +260,6 @@ class Facts(pa.DataFrameModel):
     attributed_to: Series[str]
     citation: Series[str]
 
-    class Config:
-        strict = "filter"
-        coerce = True
-
     @pa.check("reporter", "partner", name="ISO 3166 alpha-3 or listed aggregate code")
     def _codes(cls, s: pd.Series) -> pd.Series:
         return _known_code(s)
@@ -272,6 +271,10 @@ class Facts(pa.DataFrameModel):
     @pa.dataframe_check(name="a share lies in [0, 1]")
     def _share(cls, df: pd.DataFrame) -> pd.Series:
         return (df["measure"] != "share") | df["value"].between(0, 1)
+
+
+# One derived value per source, reporter, partner, flow and period (shares, growth).
+DERIVED_KEY = ["source", "reporter", "partner", "flow", "basis", "period_start", "period_end"]
 
 
 class Shares(_Periodic):
@@ -291,9 +294,7 @@ class Shares(_Periodic):
     citation: Series[str]
 
     class Config:
-        strict = "filter"
-        coerce = True
-        unique = ["source", "reporter", "partner", "flow", "basis", "period_start", "period_end"]
+        unique = DERIVED_KEY
 
 
 class Growth(_Periodic):
@@ -310,9 +311,7 @@ class Growth(_Periodic):
     comparison: Series[str]
 
     class Config:
-        strict = "filter"
-        coerce = True
-        unique = ["source", "reporter", "partner", "flow", "basis", "period_start", "period_end"]
+        unique = DERIVED_KEY
 
 
 # ---- validating a clean table ------------------------------------------------------------------
@@ -487,7 +486,7 @@ def hs_codes_disjoint(df: pd.DataFrame) -> pd.Series:
 
 
 @clean_table("products")
-class Products(pa.DataFrameModel):
+class Products(_Clean):
     """One value of goods trade in one product: reporter x partner x flow x product x period.
 
     `value` is in USD base units; `total_value` is the reporter's total for the same flow and
@@ -520,8 +519,6 @@ class Products(pa.DataFrameModel):
     flag: Series[str] = pa.Field(nullable=True)
 
     class Config:
-        strict = "filter"
-        coerce = True
         unique = PRODUCT_KEY
 
     @pa.check("reporter", "partner", name="ISO 3166 alpha-3 or listed aggregate code")
@@ -554,7 +551,7 @@ FX_KEY = ["source", "base_currency", "quote_currency", "basis", "period_start", 
 
 
 @clean_table("fx")
-class FxRates(pa.DataFrameModel):
+class FxRates(_Clean):
     """One exchange rate: units of quote_currency per 1 base_currency, for a day, an average
     over a period (basis 'month', 'quarter', 'year'; n_days daily rates averaged when known) or
     a period's last working day ('..._end', for stocks), with the publisher's citation."""
@@ -571,8 +568,6 @@ class FxRates(pa.DataFrameModel):
     vintage: Series[str]
 
     class Config:
-        strict = "filter"
-        coerce = True
         unique = FX_KEY
 
     @pa.dataframe_check(name="period_end >= period_start")

@@ -31,12 +31,7 @@ def build_request(freq: str = "M", start: str | None = None, end: str | None = N
     """The SDMX REST query for the USD/EUR series of frequency `freq` (M or D)."""
     if freq not in SERIES:
         raise ValueError(f"ECB frequency {freq!r}: expected one of {', '.join(SERIES)}")
-    params = {}
-    if start:
-        params["startPeriod"] = start
-    if end:
-        params["endPeriod"] = end
-    return Request(f"{BASE_URL}/{FLOW}/{SERIES[freq]}", params, {"Accept": sdmxml.GENERIC_DATA_21})
+    return sdmxml.data_request(f"{BASE_URL}/{FLOW}/{SERIES[freq]}", start, end)
 
 
 def read(path: Path) -> pd.DataFrame:

@@ -45,14 +45,7 @@ class Query:
 
 
 def build_request(query: Query) -> Request:
-    params = {}
-    if query.start:
-        params["startPeriod"] = query.start
-    if query.end:
-        params["endPeriod"] = query.end
-    return Request(
-        f"{BASE_URL}/{DATASET}/{query.key()}", params, {"Accept": sdmxml.GENERIC_DATA_21}
-    )
+    return sdmxml.data_request(f"{BASE_URL}/{DATASET}/{query.key()}", query.start, query.end)
 
 
 def file_name(query: Query) -> str:

@@ -39,10 +39,7 @@ class Query:
 
 
 def build_request(query: Query) -> Request:
-    bounds = [f"ge:{query.start}"] if query.start else []
-    bounds += [f"le:{query.end}"] if query.end else []
-    params = {"c[TIME_PERIOD]": "+".join(bounds)} if bounds else {}
-    return Request(f"{BASE_URL}/{query.key()}", params, {"Accept": sdmxml.DATA_30})
+    return sdmxml.data_request(f"{BASE_URL}/{query.key()}", query.start, query.end, "3.0")
 
 
 def file_name(query: Query) -> str:

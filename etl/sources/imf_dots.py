@@ -25,7 +25,7 @@ from python_calamine import CalamineWorkbook
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
 from etl.sources.base import Dropped, SourceResult, Tidy, read_folder
-from etl.sources.workbooks import check_workbook, column_letter, parser_failed
+from etl.sources.workbooks import column_letter, open_workbook
 
 SOURCE = "imf-dots-annual"
 PATTERNS = ("*.xlsx",)
@@ -184,6 +184,12 @@ def _read_sheet(
     return records, problems
 
 
+def _sheets_with_start(book: CalamineWorkbook) -> list[tuple[str, list[list], object]]:
+    """(name, rows, start): calamine skips the empty area, `start` says where the rows begin."""
+    sheets = [(name, book.get_sheet_by_name(name)) for name in book.sheet_names]
+    return [(name, s.to_python(skip_empty_area=True), s.start) for name, s in sheets]
+
+
 def read(path: Path) -> pd.DataFrame:
     """Faithful long frame: one row per partner x year cell, labels and cells as in the file.
 
@@ -191,16 +197,7 @@ def read(path: Path) -> pd.DataFrame:
     file cannot be opened or a sheet has no recognisable header.
     """
     # HTML, .xls named .xlsx, truncated files and zip bombs are refused before calamine opens them.
-    check_workbook(path, "cannot open as an .xlsx workbook")
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        sheets = [(name, book.get_sheet_by_name(name)) for name in book.sheet_names]
-        content = [(name, s.to_python(skip_empty_area=True), s.start) for name, s in sheets]
-    except BaseException as exc:  # calamine raises unrelated types, even Rust panics
-        if not parser_failed(exc):
-            raise
-        rule = f"cannot open as an .xlsx workbook ({exc}); re-download the file"
-        raise InputError([Problem(path.name, "-", "-", "-", rule)]) from exc
+    content = open_workbook(path, _sheets_with_start)
     records: list[dict] = []
     problems: list[Problem] = []
     for name, rows, start in content:
@@ -400,18 +397,19 @@ def _tidy(mapped: pd.DataFrame) -> pd.DataFrame:
     return tidy.reset_index(drop=True)
 
 
-def _build(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Dropped]]:
+def tidy_frames(frame: pd.DataFrame) -> Tidy:
+    """Tidy Trade rows and the cells left out, from `read()`'s frame; raises InputError."""
     classified, problems = _classify(frame)
     mapped, map_problems = _map_codes(classified[classified["status"] == "keep"])
     problems += map_problems
     if problems:
         raise InputError(problems)
-    return _tidy(mapped), _dropped(classified)
+    return Tidy({"trade": _tidy(mapped)}, _dropped(classified))
 
 
 def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     """Tidy Trade rows (see etl.schemas.Trade) from `read()`'s frame; raises InputError."""
-    return _build(frame)[0]
+    return tidy_frames(frame).frames["trade"]
 
 
 def _year_ranges(years: Iterable[str]) -> str:
@@ -450,11 +448,6 @@ def _dropped(classified: pd.DataFrame) -> list[Dropped]:
             reason = f"partner repeated with identical values; row {group['repeat_of'].iat[0]} kept"
             out.append(Dropped(file, where, reason, f"{label}: {years}"))
     return out
-
-
-def tidy_frames(faithful: pd.DataFrame) -> Tidy:
-    trade, dropped = _build(faithful)
-    return Tidy({"trade": trade}, dropped)
 
 
 def load(folder: Path) -> SourceResult:

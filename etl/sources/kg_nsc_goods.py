@@ -25,7 +25,7 @@ from python_calamine import CalamineWorkbook
 from etl import products, registry
 from etl.errors import InputError, Problem, shorten
 from etl.sources.base import Dropped, SourceResult, Tidy, read_folder
-from etl.sources.workbooks import check_workbook, parser_failed
+from etl.sources.workbooks import open_workbook
 
 SOURCE = "kg-nsc-foreign-trade"
 PATTERNS = ("kg_nsc_4.03.00.10_*.xls*", "kg_nsc_4.03.00.12_*.xls*")
@@ -60,18 +60,16 @@ def _is_empty(cell: object) -> bool:
     return cell is None or (isinstance(cell, float) and np.isnan(cell))
 
 
+def _first_sheet(book: CalamineWorkbook) -> tuple[str, list[list[object]]]:
+    sheet = book.sheet_names[0]
+    return sheet, book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+
 def read(path: Path) -> pd.DataFrame:
     """Faithful long frame: one row per listed good (or Total) x year cell, labels as written."""
-    check_workbook(path, "cannot open as an Excel workbook", by_content=True)
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        sheet = book.sheet_names[0]
-        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    except BaseException as exc:  # calamine raises unrelated types, even Rust panics
-        if not parser_failed(exc):
-            raise
-        rule = f"cannot open as an Excel workbook ({exc}); re-download the file"
-        raise InputError([Problem(path.name, "-", "-", "-", rule)]) from exc
+    sheet, rows = open_workbook(
+        path, _first_sheet, "cannot open as an Excel workbook", by_content=True
+    )
     name = path.name
 
     def problem(where: str, col: str, value: object, rule: str) -> InputError:

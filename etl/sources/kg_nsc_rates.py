@@ -21,13 +21,12 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-from python_calamine import CalamineWorkbook
 
 from etl import periods, registry
 from etl.errors import InputError, Problem, shorten
 from etl.sources.base import Dropped, SourceResult, Tidy, read_folder
-from etl.sources.kg_nsc_trade import cell_text, column_letter, place, year_of
-from etl.sources.workbooks import check_workbook, parser_failed
+from etl.sources.kg_nsc_trade import cell_text, place, year_of
+from etl.sources.workbooks import column_letter, open_workbook, sheet_rows
 
 SOURCE = "kg-nsc-foreign-trade"
 PATTERNS = ("*exchange_rates*.xls*",)
@@ -60,15 +59,14 @@ RULE_UNKNOWN_ROW = (
 
 def read(path: Path) -> pd.DataFrame:
     """Faithful long frame: one row per rate cell, with its currency and measure labels."""
-    check_workbook(path, "cannot open as an Excel workbook", by_content=True)
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        sheets = [(n, book.get_sheet_by_name(n).to_python()) for n in book.sheet_names]
-    except BaseException as exc:  # calamine raises unrelated types, even Rust panics
-        if not parser_failed(exc):
-            raise
-        rule = f"cannot open the workbook ({exc}); download the file again"
-        raise InputError([Problem(path.name, "-", "-", "-", rule)]) from exc
+    sheets = open_workbook(
+        path,
+        sheet_rows,
+        "cannot open as an Excel workbook",
+        by_content=True,
+        failed="cannot open the workbook",
+        fix="download the file again",
+    )
     records: list[dict] = []
     problems: list[Problem] = []
     for name, rows in sheets:
@@ -107,7 +105,8 @@ def _currency(label: str) -> str | None:
     return CURRENCIES.get(key)
 
 
-def _build(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Dropped]]:
+def tidy_frames(frame: pd.DataFrame) -> Tidy:
+    """The 'fx' rows and the '-' cells left out, from `read()`'s frame; raises InputError."""
     problems: list[Problem] = []
     dropped: list[Dropped] = []
     rows = []
@@ -148,17 +147,12 @@ def _build(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Dropped]]:
     out = pd.DataFrame.from_records(rows)
     out["vintage"] = f"edition with data to {out['year'].max()}"
     out["n_days"] = out["n_days"].astype("Int64")
-    return out[FX_COLUMNS], dropped
+    return Tidy({"fx": out[FX_COLUMNS]}, dropped)
 
 
 def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     """Tidy fx rows (etl.schemas.FxRates) from `read()`'s frame; raises InputError."""
-    return _build(frame)[0]
-
-
-def tidy_frames(faithful: pd.DataFrame) -> Tidy:
-    fx, dropped = _build(faithful)
-    return Tidy({"fx": fx}, dropped)
+    return tidy_frames(frame).frames["fx"]
 
 
 def load(folder: Path) -> SourceResult:

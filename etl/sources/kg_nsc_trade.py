@@ -23,13 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from python_calamine import CalamineWorkbook
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
 from etl.sources.base import Dropped, SourceResult, Tidy, read_folder
 from etl.sources.text_files import parse_decimal
-from etl.sources.workbooks import check_workbook, parser_failed
+from etl.sources.workbooks import column_letter, open_workbook, sheet_rows
 
 SOURCE = "kg-nsc-foreign-trade"
 PATTERNS = ("*_by_country.xlsx",)
@@ -101,16 +100,6 @@ def cell_text(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return re.sub(r"\s+", " ", str(value)).strip()
-
-
-def column_letter(index: int) -> str:
-    """0-based column index -> spreadsheet letter."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def place(sheet: str, row: int, col: int | None = None) -> str:
@@ -219,15 +208,7 @@ def read(path: Path) -> pd.DataFrame:
     Raises InputError when the workbook cannot be opened or a sheet's heading is not understood
     (flow, unit, years).
     """
-    check_workbook(path, "cannot open as an .xlsx workbook")
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        sheets = [(n, book.get_sheet_by_name(n).to_python()) for n in book.sheet_names]
-    except BaseException as exc:  # calamine raises unrelated types, even Rust panics
-        if not parser_failed(exc):
-            raise
-        rule = f"cannot open as an .xlsx workbook ({exc}); download the file again"
-        raise InputError([Problem(path.name, "-", "-", "-", rule)]) from exc
+    sheets = open_workbook(path, sheet_rows, fix="download the file again")
     records: list[tuple] = []
     problems: list[Problem] = []
     tables = 0
@@ -293,7 +274,7 @@ def _flag(markers: list[str], footnotes: dict[str, str]) -> str | None:
     return "; ".join(words) or None
 
 
-def _build(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Dropped]]:
+def tidy_frames(frame: pd.DataFrame) -> Tidy:
     """Tidy Trade rows and the cells left out; raises InputError with every problem."""
     problems: list[Problem] = []
     dropped: list[Dropped] = []
@@ -366,7 +347,7 @@ def _build(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Dropped]]:
         problems += _clashes(long)
     if problems:
         raise InputError(problems)
-    return _tidy(long), dropped
+    return Tidy({"trade": _tidy(long)}, dropped)
 
 
 def _clashes(long: pd.DataFrame) -> list[Problem]:
@@ -421,12 +402,7 @@ def _tidy(long: pd.DataFrame) -> pd.DataFrame:
 
 def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     """Tidy Trade rows (etl.schemas.Trade) from `read()`'s frame; raises InputError."""
-    return _build(frame)[0]
-
-
-def tidy_frames(faithful: pd.DataFrame) -> Tidy:
-    trade, dropped = _build(faithful)
-    return Tidy({"trade": trade}, dropped)
+    return tidy_frames(frame).frames["trade"]
 
 
 def load(folder: Path) -> SourceResult:

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from python_calamine import CalamineWorkbook
 
 from etl import countries, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.workbooks import check_workbook, column_letter, parser_failed
+from etl.sources.workbooks import column_letter, open_workbook, sheet_rows
 
 SOURCE = "ru-fcs-foreign-trade"
 REPORTER = "RUS"
@@ -127,6 +127,53 @@ def find_unit(file: str, where: str, heading: str) -> Unit | InputError | None:
     return None
 
 
+def table_unit(file: str, sheet: str, rows: list[list[object]]) -> Unit | None:
+    """The first unit heading in `rows` (those above a table); None when there is none.
+
+    Raises InputError for an amount heading in another unit («(млн рублей)»).
+    """
+    unit: Unit | None = None
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            found = find_unit(file, where(sheet, i, j), text(cell))
+            if isinstance(found, InputError):
+                raise found
+            unit = unit or found
+    return unit
+
+
+def no_unit(file: str, sheet: str) -> Problem:
+    return Problem(file, f"sheet '{sheet}'", "unit", "-", RULE_NO_UNIT)
+
+
+def cell_record(
+    file: str,
+    sheet: str,
+    at: tuple[int, int],
+    label_location: str,
+    flow: str,
+    unit: Unit,
+    partner_label: str,
+    cell: object,
+) -> dict[str, object]:
+    """The faithful fields every FCS table gives a value cell at `at` (0-based row, column);
+    each reader adds its period fields."""
+    row, col = at
+    return {
+        "file": file,
+        "sheet": sheet,
+        "row": row + 1,
+        "location": place(file, sheet, row, col),
+        "label_location": label_location,
+        "flow": flow,
+        "unit_heading": unit.heading,
+        "unit_original": unit.original,
+        "factor": unit.factor,
+        "partner_label": partner_label,
+        "cell": cell,
+    }
+
+
 def number(cell: object) -> float | None:
     """A value cell -> float; None for an empty cell; ValueError for anything else."""
     if isinstance(cell, bool):
@@ -157,20 +204,33 @@ def where(sheet: str, row: int, col: int | None = None) -> str:
 
 def sheets(path: Path) -> list[tuple[str, list[list[object]]]]:
     """Every sheet as rows of cells, row i being spreadsheet row i + 1 (empty rows kept)."""
-    check_workbook(path, "cannot open as an .xlsx workbook")
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        out = []
-        for name in book.sheet_names:
-            sheet = book.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False)
-            out.append((name, [[None if c == "" else c for c in row] for row in rows]))
-    except BaseException as exc:  # calamine raises unrelated types, even Rust panics
-        if not parser_failed(exc):
-            raise
-        rule = f"cannot open as an .xlsx workbook ({exc}); re-download the file"
-        raise InputError([Problem(path.name, "-", "-", "-", rule)]) from exc
-    return out
+    found = open_workbook(path, lambda book: sheet_rows(book, skip_empty_area=False))
+    return [(name, [[None if c == "" else c for c in row] for row in rows]) for name, rows in found]
+
+
+SheetReader = Callable[[str, str, list[list[object]]], tuple[list[dict], list[Problem]]]
+
+
+def read_tables(
+    path: Path, read_sheet: SheetReader, columns: list[str], no_table: str
+) -> pd.DataFrame:
+    """Faithful frame of every sheet's table, `read_sheet(file, sheet, rows)` giving each sheet's
+    records and problems. Raises InputError with every sheet's problems, or `no_table` when no
+    sheet holds one."""
+    records: list[dict] = []
+    problems: list[Problem] = []
+    for sheet, rows in sheets(path):
+        try:
+            got, bad = read_sheet(path.name, sheet, rows)
+        except InputError as exc:  # a sheet whose unit heading is in another unit
+            got, bad = [], exc.problems
+        records += got
+        problems += bad
+    if not records and not problems:
+        problems.append(Problem(path.name, "-", "-", "-", no_table))
+    if problems:
+        raise InputError(problems)
+    return pd.DataFrame.from_records(records, columns=columns)
 
 
 def citation(file: str, sheet: str) -> str:

@@ -100,15 +100,9 @@ def _read_sheet(
     head = _header(rows)
     if head is None:
         return [], []
-    unit: ru_fcs.Unit | None = None
-    for i, row in enumerate(rows[:head]):
-        for j, cell in enumerate(row):
-            found = ru_fcs.find_unit(file, ru_fcs.where(sheet, i, j), ru_fcs.text(cell))
-            if isinstance(found, InputError):
-                return [], found.problems
-            unit = unit or found
+    unit = ru_fcs.table_unit(file, sheet, rows[:head])
     if unit is None:
-        return [], [Problem(file, f"sheet '{sheet}'", "unit", "-", ru_fcs.RULE_NO_UNIT)]
+        return [], [ru_fcs.no_unit(file, sheet)]
     columns, problems = _columns(file, sheet, rows, head)
     if not columns:
         problems.append(Problem(file, f"sheet '{sheet}'", "-", "-", RULE_NO_HEADER))
@@ -119,47 +113,26 @@ def _read_sheet(
         if not label or not any(ru_fcs.text(row[j]) for j in columns if j < len(row)):
             continue  # empty lines and the footnote under the table
         for j, (flow, heading, year, last_month) in columns.items():
+            cell = row[j] if j < len(row) else None
+            label_at = ru_fcs.where(sheet, i, 0)
+            record = ru_fcs.cell_record(file, sheet, (i, j), label_at, flow, unit, label, cell)
             records.append(
-                {
-                    "file": file,
-                    "sheet": sheet,
-                    "row": i + 1,
-                    "location": ru_fcs.place(file, sheet, i, j),
-                    "label_location": ru_fcs.where(sheet, i, 0),
-                    "flow": flow,
-                    "period_heading": heading,
-                    "year": year,
-                    "last_month": last_month,
-                    "unit_heading": unit.heading,
-                    "unit_original": unit.original,
-                    "factor": unit.factor,
-                    "partner_label": label,
-                    "cell": row[j] if j < len(row) else None,
-                }
+                record | {"period_heading": heading, "year": year, "last_month": last_month}
             )
     return records, problems
 
 
 def read(path: Path) -> pd.DataFrame:
     """Faithful long frame: one row per group x flow x period cell, labels as in the file."""
-    records: list[dict] = []
-    problems: list[Problem] = []
-    for sheet, rows in ru_fcs.sheets(path):
-        got, bad = _read_sheet(path.name, sheet, rows)
-        records += got
-        problems += bad
-    if not records and not problems:
-        problems.append(Problem(path.name, "-", "-", "-", RULE_NO_TABLE))
-    if problems:
-        raise InputError(problems)
-    return pd.DataFrame.from_records(records, columns=FAITHFUL_COLUMNS)
+    return ru_fcs.read_tables(path, _read_sheet, FAITHFUL_COLUMNS, RULE_NO_TABLE)
 
 
 # ---- normalize ---------------------------------------------------------------------------------
 
 
-def build(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Dropped]]:
-    """(tidy Trade rows, dropped) from `read()`'s frame; raises InputError."""
+def tidy_frames(frame: pd.DataFrame) -> Tidy:
+    """Tidy Trade rows and the «в том числе» lines dropped, from `read()`'s frame; raises
+    InputError."""
     problems: list[Problem] = []
     dropped: list[Dropped] = []
     values: list[float | None] = []
@@ -204,17 +177,12 @@ def build(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Dropped]]:
         period_end=[b[1] for b in bounds],
         vintage=kept["file"].map(vintage),
     )
-    return ru_fcs.tidy(kept, codes), dropped
+    return Tidy({"trade": ru_fcs.tidy(kept, codes)}, dropped)
 
 
 def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     """Tidy Trade rows (see etl.schemas.Trade) from `read()`'s frame; raises InputError."""
-    return build(frame)[0]
-
-
-def tidy_frames(faithful: pd.DataFrame) -> Tidy:
-    trade, dropped = build(faithful)
-    return Tidy({"trade": trade}, dropped)
+    return tidy_frames(frame).frames["trade"]
 
 
 def load(folder: Path) -> SourceResult:

@@ -64,15 +64,9 @@ def _read_sheet(
     if flow is None:
         rule = "neither the sheet name nor the title says the flow («Экспорт» or «Импорт»)"
         return [], [Problem(file, f"sheet '{sheet}'", "-", shorten(sheet), rule)]
-    unit: ru_fcs.Unit | None = None
-    for i, row in enumerate(rows[:head]):
-        for j, cell in enumerate(row):
-            found = ru_fcs.find_unit(file, ru_fcs.where(sheet, i, j), ru_fcs.text(cell))
-            if isinstance(found, InputError):
-                return [], found.problems
-            unit = unit or found
+    unit = ru_fcs.table_unit(file, sheet, rows[:head])
     if unit is None:
-        return [], [Problem(file, f"sheet '{sheet}'", "unit", "-", ru_fcs.RULE_NO_UNIT)]
+        return [], [ru_fcs.no_unit(file, sheet)]
     partners = {j: ru_fcs.text(c) for j, c in enumerate(rows[head]) if j and ru_fcs.text(c)}
     records: list[dict] = []
     problems: list[Problem] = []
@@ -96,23 +90,10 @@ def _read_sheet(
         if month is None and not has_values:
             continue  # a year row that only heads its months
         for j, partner in partners.items():
-            records.append(
-                {
-                    "file": file,
-                    "sheet": sheet,
-                    "row": i + 1,
-                    "location": ru_fcs.place(file, sheet, i, j),
-                    "label_location": ru_fcs.where(sheet, head, j),
-                    "flow": flow,
-                    "unit_heading": unit.heading,
-                    "unit_original": unit.original,
-                    "factor": unit.factor,
-                    "year": year,
-                    "month": month,
-                    "partner_label": partner,
-                    "cell": row[j] if j < len(row) else None,
-                }
-            )
+            cell = row[j] if j < len(row) else None
+            label_at = ru_fcs.where(sheet, head, j)
+            record = ru_fcs.cell_record(file, sheet, (i, j), label_at, flow, unit, partner, cell)
+            records.append(record | {"year": year, "month": month})
     return records, problems
 
 
@@ -122,17 +103,7 @@ def read(path: Path) -> pd.DataFrame:
     Empty cells are kept (cell None) for `dropped`. Raises InputError when no sheet holds a
     partner table, a heading or unit is missing, or a row label is neither a year nor a month.
     """
-    records: list[dict] = []
-    problems: list[Problem] = []
-    for sheet, rows in ru_fcs.sheets(path):
-        got, bad = _read_sheet(path.name, sheet, rows)
-        records += got
-        problems += bad
-    if not records and not problems:
-        problems.append(Problem(path.name, "-", "-", "-", RULE_NO_TABLE))
-    if problems:
-        raise InputError(problems)
-    return pd.DataFrame.from_records(records, columns=FAITHFUL_COLUMNS)
+    return ru_fcs.read_tables(path, _read_sheet, FAITHFUL_COLUMNS, RULE_NO_TABLE)
 
 
 # ---- normalize ---------------------------------------------------------------------------------
@@ -206,25 +177,20 @@ def year_total_warnings(kept: pd.DataFrame) -> list[str]:
     return out
 
 
-def build(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Dropped], list[str]]:
-    """(tidy Trade rows, dropped cells, warnings) from `read()`'s frame; raises InputError."""
+def tidy_frames(frame: pd.DataFrame) -> Tidy:
+    """Tidy Trade rows, dropped cells and warnings from `read()`'s frame; raises InputError."""
     kept, dropped, problems = _values(frame)
     codes, code_problems = ru_fcs.partner_codes(kept)
     problems += code_problems
     if problems:
         raise InputError(problems)
     kept = _periods(kept)
-    return ru_fcs.tidy(kept, codes), dropped, year_total_warnings(kept)
+    return Tidy({"trade": ru_fcs.tidy(kept, codes)}, dropped, year_total_warnings(kept))
 
 
 def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     """Tidy Trade rows (see etl.schemas.Trade) from `read()`'s frame; raises InputError."""
-    return build(frame)[0]
-
-
-def tidy_frames(faithful: pd.DataFrame) -> Tidy:
-    trade, dropped, warnings = build(faithful)
-    return Tidy({"trade": trade}, dropped, warnings)
+    return tidy_frames(frame).frames["trade"]
 
 
 def load(folder: Path) -> SourceResult:

@@ -24,12 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
-from python_calamine import CalamineWorkbook
 
 from etl import products, registry
 from etl.errors import InputError, Problem, shorten
 from etl.sources.base import Dropped, SourceResult, Tidy, read_folder
-from etl.sources.workbooks import check_workbook, parser_failed
+from etl.sources.workbooks import open_workbook, sheet_rows
 
 SOURCE = "ru-fcs-foreign-trade"
 # The chapter table and the commodity-group table, any edition ('struktura_032024.xlsx').
@@ -145,18 +144,7 @@ def _read_sheet(
 def read(path: Path) -> pd.DataFrame:
     """Faithful long frame: one row per label x value cell, with the cell's flow, period and unit
     headings as written. Raises InputError when the workbook cannot be opened or has no table."""
-    check_workbook(path, "cannot open as an .xlsx workbook")
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        sheets = [
-            (n, book.get_sheet_by_name(n).to_python(skip_empty_area=False))
-            for n in book.sheet_names
-        ]
-    except BaseException as exc:  # calamine raises unrelated types, even Rust panics
-        if not parser_failed(exc):
-            raise
-        rule = f"cannot open as an .xlsx workbook ({exc}); re-download the file"
-        raise InputError([Problem(path.name, "-", "-", "-", rule)]) from exc
+    sheets = open_workbook(path, lambda book: sheet_rows(book, skip_empty_area=False))
     records: list[dict] = []
     problems: list[Problem] = []
     for name, rows in sheets:

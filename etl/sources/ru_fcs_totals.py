@@ -52,19 +52,15 @@ def _read_sheet(
     first = _first_flow_row(rows)
     if first is None:
         return [], []  # the contents sheet «Содержание»
-    unit: ru_fcs.Unit | None = None
-    year_cell: tuple[int, int, int] | None = None  # (year, row, column)
+    unit = ru_fcs.table_unit(file, sheet, rows[:first])
+    year_cell: tuple[int, int, int] | None = None  # (year, row, column): the last one above
     for i, row in enumerate(rows[:first]):
         for j, cell in enumerate(row):
-            found = ru_fcs.find_unit(file, ru_fcs.where(sheet, i, j), ru_fcs.text(cell))
-            if isinstance(found, InputError):
-                return [], found.problems
-            unit = unit or found
             if j and (year := ru_fcs.year_of(cell)) is not None:
                 year_cell = (year, i, j)
     problems = []
     if unit is None:
-        problems.append(Problem(file, f"sheet '{sheet}'", "unit", "-", ru_fcs.RULE_NO_UNIT))
+        problems.append(ru_fcs.no_unit(file, sheet))
     if year_cell is None:
         problems.append(Problem(file, f"sheet '{sheet}'", "year", "-", RULE_NO_YEAR))
     if problems or unit is None or year_cell is None:
@@ -88,39 +84,15 @@ def _read_sheet(
             problems.append(Problem(file, ru_fcs.where(sheet, i, 0), "A", shorten(label),
                                     RULE_NO_FLOW))  # fmt: skip
             continue
-        records.append(
-            {
-                "file": file,
-                "sheet": sheet,
-                "row": i + 1,
-                "location": ru_fcs.place(file, sheet, i, col),
-                "label_location": ru_fcs.where(sheet, i, 0),
-                "flow": flow,
-                "is_flow_total": row_flow is not None,
-                "unit_heading": unit.heading,
-                "unit_original": unit.original,
-                "factor": unit.factor,
-                "year": year,
-                "partner_label": label,
-                "cell": cell,
-            }
-        )
+        label_at = ru_fcs.where(sheet, i, 0)
+        record = ru_fcs.cell_record(file, sheet, (i, col), label_at, flow, unit, label, cell)
+        records.append(record | {"is_flow_total": row_flow is not None, "year": year})
     return records, problems
 
 
 def read(path: Path) -> pd.DataFrame:
     """Faithful long frame: one row per labelled cell of each year's sheet, as in the file."""
-    records: list[dict] = []
-    problems: list[Problem] = []
-    for sheet, rows in ru_fcs.sheets(path):
-        got, bad = _read_sheet(path.name, sheet, rows)
-        records += got
-        problems += bad
-    if not records and not problems:
-        problems.append(Problem(path.name, "-", "-", "-", RULE_NO_TABLE))
-    if problems:
-        raise InputError(problems)
-    return pd.DataFrame.from_records(records, columns=FAITHFUL_COLUMNS)
+    return ru_fcs.read_tables(path, _read_sheet, FAITHFUL_COLUMNS, RULE_NO_TABLE)
 
 
 # ---- normalize ---------------------------------------------------------------------------------
@@ -165,8 +137,8 @@ def parts_warnings(kept: pd.DataFrame) -> list[str]:
     return out
 
 
-def build(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """(tidy Trade rows, warnings) from `read()`'s frame; raises InputError."""
+def tidy_frames(frame: pd.DataFrame) -> Tidy:
+    """Tidy Trade rows and warnings from `read()`'s frame; raises InputError."""
     kept, problems = _values(frame)
     partners = kept[~kept["is_flow_total"]]
     codes, code_problems = ru_fcs.partner_codes(partners)
@@ -183,17 +155,12 @@ def build(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         period_end=[b[1] for b in bounds],
         vintage=f"FCS data to {last}-12 ({Path(str(kept['file'].iat[0])).stem})",
     )
-    return ru_fcs.tidy(kept, codes), parts_warnings(kept)
+    return Tidy({"trade": ru_fcs.tidy(kept, codes)}, [], parts_warnings(kept))
 
 
 def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     """Tidy Trade rows (see etl.schemas.Trade) from `read()`'s frame; raises InputError."""
-    return build(frame)[0]
-
-
-def tidy_frames(faithful: pd.DataFrame) -> Tidy:
-    trade, warnings = build(faithful)
-    return Tidy({"trade": trade}, [], warnings)
+    return tidy_frames(frame).frames["trade"]
 
 
 def load(folder: Path) -> SourceResult:

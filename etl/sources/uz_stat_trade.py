@@ -117,7 +117,8 @@ def partner_code(code: str) -> str:
     return hit.alpha_3
 
 
-def _build(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Dropped]]:
+def tidy_frames(frame: pd.DataFrame) -> Tidy:
+    """Tidy Trade rows and the cells left out, from `read()`'s frame; raises InputError."""
     problems: list[Problem] = []
     dropped: list[Dropped] = []
     file = frame["file"].iat[0]
@@ -180,7 +181,7 @@ def _build(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Dropped]]:
         }
     )
     long = pd.concat([long.drop(columns="line"), world], ignore_index=True)
-    return _tidy(long, file, flow, currency, factor, unit), dropped
+    return Tidy({"trade": _tidy(long, file, flow, currency, factor, unit)}, dropped)
 
 
 def _tidy(
@@ -219,12 +220,7 @@ def _tidy(
 
 def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     """Tidy Trade rows (etl.schemas.Trade) with the derived World row; raises InputError."""
-    return _build(frame)[0]
-
-
-def tidy_frames(faithful: pd.DataFrame) -> Tidy:
-    trade, dropped = _build(faithful)
-    return Tidy({"trade": trade}, dropped)
+    return tidy_frames(frame).frames["trade"]
 
 
 def load(folder: Path) -> SourceResult:

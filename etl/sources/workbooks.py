@@ -2,7 +2,8 @@
 
 `check_workbook` refuses what is not a sound Excel file (HTML saved as .xls, a cut download, an
 .xls named .xlsx) and stops zip bombs on their declared and real sizes; it also finds formulas
-saved without their result, which every parser would read as empty cells.
+saved without their result, which every parser would read as empty cells. `open_workbook` runs
+that guard, then python-calamine, and turns a parser failure into an InputError naming the file.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
+
+from python_calamine import CalamineWorkbook
 
 from etl.errors import InputError, Problem, shorten
+
+T = TypeVar("T")
 
 
 def column_letter(index: int) -> str:
@@ -69,6 +74,40 @@ def parser_failed(exc: BaseException) -> bool:
     a bare traceback) and cannot be imported by name. Ctrl-C and exits are not failures.
     """
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def open_workbook(
+    path: Path,
+    take: Callable[[CalamineWorkbook], T],
+    lead: str = "cannot open as an .xlsx workbook",
+    *,
+    by_content: bool = False,
+    failed: str | None = None,
+    fix: str = "re-download the file",
+) -> T:
+    """`take(book)` on the workbook at `path` (its sheets as rows, say), after `check_workbook`.
+
+    A parser failure while opening or reading becomes one InputError: "<failed> (<error>); <fix>"
+    (`failed` defaults to `lead`, the words `check_workbook` starts its rules with).
+    """
+    check_workbook(path, lead, by_content)
+    try:
+        return take(CalamineWorkbook.from_path(str(path)))
+    except BaseException as exc:  # calamine raises unrelated types, even Rust panics
+        if not parser_failed(exc):
+            raise
+        rule = f"{failed or lead} ({exc}); {fix}"
+        raise InputError([Problem(path.name, "-", "-", "-", rule)]) from exc
+
+
+def sheet_rows(
+    book: CalamineWorkbook, skip_empty_area: bool = True
+) -> list[tuple[str, list[list[object]]]]:
+    """(name, rows of cells) of every sheet, in the workbook's order."""
+    return [
+        (name, book.get_sheet_by_name(name).to_python(skip_empty_area=skip_empty_area))
+        for name in book.sheet_names
+    ]
 
 
 def check_workbook(
