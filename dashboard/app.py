@@ -4,15 +4,23 @@ Nothing happens at import time. The clean data are read once per process, on fir
 `dashboard.data.Store` (and again only when the ETL publishes a new version). Every response
 gets security headers; JSON, HTML, CSS and JS responses over 1 KB are gzipped when the client
 accepts it (flask-compress is not a dependency; this is the few lines it would do for us).
+
+Static files (Dash's fingerprinted bundles, /assets/ with their ?m= stamp) are read and gzipped
+once per worker and then answered from memory with a one-year `immutable` cache lifetime: their
+URLs change whenever their content does. Plotly.js is the partial bundle in
+assets/plotly-tradeboard.min.js (core, bar, table, treemap: 1.3 MB instead of 4.8 MB; how it is
+built is in assets/plotly-tradeboard.README.md); TRADEBOARD_PLOTLY=full serves Dash's stock
+bundle instead, for the first-render benchmark's "before".
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import logging
+import os
 import re
 import threading
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +28,7 @@ from pathlib import Path
 import dash
 import flask
 from dash import dcc, html
+from dash.fingerprint import check_fingerprint
 
 from dashboard import callbacks
 from dashboard.data import NoCleanData, Store
@@ -41,6 +50,10 @@ GZIP_TYPES = {
     "text/csv",
 }
 GZIP_MIN_BYTES = 1024
+STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
+IMMUTABLE = "public, max-age=31536000, immutable"
+PLOTLY_PARTIAL = "plotly-tradeboard.min.js"  # in ASSETS; see plotly-tradeboard.README.md
+PLOTLY_STOCK = "package_data/plotly.min.js"  # what dash.dcc lists (from the plotly package)
 INDEX = """<!DOCTYPE html>
 <html lang="en">
     <head>
@@ -121,13 +134,34 @@ def is_page_path(path: str) -> bool:
     return (path.rstrip("/") or "/") in {meta.path for meta in PAGES.values()}
 
 
-def create_app(clean: Path | None = None) -> dash.Dash:
+def plotly_bundle() -> str:
+    """'partial' (the default) or 'full' (Dash's stock plotly.min.js), from TRADEBOARD_PLOTLY."""
+    value = os.environ.get("TRADEBOARD_PLOTLY", "partial").strip().lower()
+    if value not in ("partial", "full"):
+        raise ValueError(f"TRADEBOARD_PLOTLY={value!r}: use 'partial' (default) or 'full'")
+    return value
+
+
+def _use_partial_plotly() -> None:
+    """Drop the stock plotly.js from dash.dcc's script list: dcc.Graph then uses window.Plotly,
+    which assets/plotly-tradeboard.min.js defines before any graph renders.
+
+    The list is module state that every `dash.Dash()` appends the stock bundle to again, so this
+    runs after the app is made; a 'full' app made later in the same process brings it back.
+    """
+    dcc._js_dist[:] = [r for r in dcc._js_dist if r.get("relative_package_path") != PLOTLY_STOCK]
+
+
+def create_app(clean: Path | None = None, plotly: str | None = None) -> dash.Dash:
+    """The app over the clean folder; `plotly` is 'partial' or 'full' (default: plotly_bundle())."""
+    plotly = plotly or plotly_bundle()
     store = Store(Path(clean) if clean is not None else paths.clean_dir())
     app = dash.Dash(
         __name__,
         use_pages=True,
         pages_folder="",
         assets_folder=str(ASSETS),
+        assets_ignore=re.escape(PLOTLY_PARTIAL) if plotly == "full" else "",
         title="tradeboard",
         update_title=None,
         # Pages render their controls on navigation, so callbacks refer to ids not yet in the
@@ -137,6 +171,8 @@ def create_app(clean: Path | None = None) -> dash.Dash:
         serve_locally=True,
         compress=False,
     )
+    if plotly == "partial":
+        _use_partial_plotly()
     app.index_string = INDEX
     app.server.config[STORE_KEY] = store
     for order, (page, meta) in enumerate(PAGES.items()):
@@ -200,26 +236,69 @@ def content_security_policy(app: dash.Dash) -> str:
     )
 
 
-class _GzipCache:
-    """Compressed static bundles (plotly.js is ~4.6 MB) are compressed once, not per request."""
+class _Static:
+    """One static file as served: body, its gzip, and the headers every answer carries."""
+
+    def __init__(self, url: str, body: bytes, mimetype: str, content_type: str) -> None:
+        self.url = url
+        self.body = body
+        self.packed = gzip.compress(body, compresslevel=9) if len(body) >= GZIP_MIN_BYTES else None
+        self.mimetype = mimetype
+        self.content_type = content_type
+        self.etag = hashlib.blake2b(body, digest_size=12).hexdigest()
+
+    def response(self, accepts_gzip: bool, if_none_match: str) -> flask.Response:
+        if if_none_match.strip('W/"') == self.etag:
+            response = flask.Response(status=304)
+        elif accepts_gzip and self.packed is not None and self.mimetype in GZIP_TYPES:
+            response = flask.Response(self.packed, content_type=self.content_type)
+            response.headers["Content-Encoding"] = "gzip"
+        else:
+            response = flask.Response(self.body, content_type=self.content_type)
+        response.set_etag(self.etag)
+        response.headers["Cache-Control"] = IMMUTABLE
+        response.vary.add("Accept-Encoding")
+        return response
+
+
+class _StaticCache:
+    """Static files by their path without the fingerprint, least recently used first out.
+
+    Each entry also records the URL it was first served at. A request for that URL is answered
+    from memory; any other version stamp (a new deploy, or one a client made up) goes through
+    Dash once more and reuses the compressed body when the file's bytes are unchanged, so made-up
+    stamps cost a file read, never a recompression.
+    """
 
     def __init__(self, size: int = 64) -> None:
         self.size = size
-        self.items: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()
+        self.items: OrderedDict[str, _Static] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple[str, int, int], make: Callable[[], bytes]) -> bytes:
+    def get(self, key: str) -> _Static | None:
         with self.lock:
             hit = self.items.get(key)
             if hit is not None:
                 self.items.move_to_end(key)
-                return hit
-        value = make()
+            return hit
+
+    def put(self, key: str, value: _Static) -> None:
         with self.lock:
             self.items[key] = value
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
-        return value
+
+
+def static_key(path: str) -> str:
+    """The file a static URL names: Dash's fingerprint taken out; ?m= is not part of a path."""
+    return check_fingerprint(path)[0] if path.startswith("/_dash-component-suites/") else path
+
+
+def is_immutable_static(path: str, query: bytes) -> bool:
+    """A static URL whose content never changes: it names the file's version or mtime."""
+    if path.startswith("/_dash-component-suites/"):
+        return check_fingerprint(path)[1]  # name.v<version>m<mtime>.ext, as Dash builds it
+    return path.startswith("/assets/") and query.startswith(b"m=")  # Dash's ?m=<mtime>
 
 
 MAX_BODY_BYTES = 1 << 20  # callback bodies are a few KB; anything larger is refused (413)
@@ -268,9 +347,20 @@ def _valid_callback_body(body: object, callback_map: dict) -> bool:
 
 
 def _add_http_hooks(app: dash.Dash) -> None:
-    cache = _GzipCache()
+    statics = _StaticCache()
     csp: dict[int, str] = {}
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+
+    @app.server.before_request
+    def static_from_memory() -> flask.Response | None:
+        """A static file seen before: no file read, no compression (headers added after)."""
+        request = flask.request
+        if request.method in ("GET", "HEAD") and request.path.startswith(STATIC_PREFIXES):
+            hit = statics.get(static_key(request.path))
+            if hit is not None and hit.url == request.full_path:
+                flask.g.static_from_memory = True
+                return hit.response(_accepts_gzip(), request.headers.get("If-None-Match", ""))
+        return None
 
     @app.server.before_request
     def refuse_malformed() -> flask.Response | None:
@@ -307,13 +397,46 @@ def _add_http_hooks(app: dash.Dash) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        return _gzip(response, cache)
+        request = flask.request
+        if (
+            response.status_code == 200
+            and request.method == "GET"
+            and not flask.g.get("static_from_memory")
+            and request.path.startswith(STATIC_PREFIXES)
+            and is_immutable_static(request.path, request.query_string)
+        ):
+            # Not answered from memory: keep this file, then send what later answers will be.
+            response.direct_passthrough = False  # Flask's send_file streams the file
+            body = response.get_data()
+            key = static_key(request.path)
+            static = statics.get(key)
+            if static is None or static.body != body:
+                static = _Static(
+                    request.full_path, body, response.mimetype or "", response.content_type
+                )
+                statics.put(key, static)
+            cached = static.response(_accepts_gzip(), "")
+            cached.headers.update({k: v for k, v in headers.items() if k in _SECURITY_HEADERS})
+            return cached
+        return _gzip(response)
 
 
-def _gzip(response: flask.Response, cache: _GzipCache) -> flask.Response:
-    accepts = "gzip" in flask.request.headers.get("Accept-Encoding", "").lower()
+_SECURITY_HEADERS = {
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "X-Frame-Options",
+}
+
+
+def _accepts_gzip() -> bool:
+    return "gzip" in flask.request.headers.get("Accept-Encoding", "").lower()
+
+
+def _gzip(response: flask.Response) -> flask.Response:
+    """Dynamic answers (pages, callbacks, layout, dependencies): compressed per request."""
     if (
-        not accepts
+        not _accepts_gzip()
         or response.status_code != 200
         or response.direct_passthrough
         or response.is_streamed
@@ -324,11 +447,7 @@ def _gzip(response: flask.Response, cache: _GzipCache) -> flask.Response:
     body = response.get_data()
     if len(body) < GZIP_MIN_BYTES:
         return response
-    if flask.request.path.startswith(("/_dash-component-suites/", "/assets/")):
-        key = (flask.request.path, len(body), zlib.crc32(body))
-        packed = cache.get(key, lambda: gzip.compress(body, compresslevel=6))
-    else:
-        packed = gzip.compress(body, compresslevel=5)
+    packed = gzip.compress(body, compresslevel=5)
     response.set_data(packed)
     response.headers["Content-Encoding"] = "gzip"
     response.headers["Content-Length"] = str(len(packed))

@@ -39,6 +39,7 @@ LABELS = {
     Control.END: "To",
     Control.AGGREGATES: "Partners",
     Control.LEVEL: "Products by",
+    Control.COMPARE: "Compare partners",
 }
 
 
@@ -98,6 +99,8 @@ def options(page: str, data: CleanData, state: ViewState) -> dict[Control, list[
             out[ctl] = [{"label": FLOW_TITLE[f], "value": f} for f in flows]
         elif ctl is Control.LEVEL:
             out[ctl] = level_options(data, state)
+        elif ctl is Control.COMPARE:
+            out[ctl] = _code_options(query.compare_choices(data, state))
         elif ctl is Control.SOURCE:
             out[ctl] = source_options(data, state.reporter)
         elif ctl is Control.MEASURE:
@@ -123,6 +126,8 @@ def control_value(ctl: Control, data: CleanData, state: ViewState) -> object:
     if ctl is Control.LEVEL:
         choice = query.product_choice(data, state)
         return choice.level if choice else None
+    if ctl is Control.COMPARE:
+        return list(query.compare_partners(data, state))
     return getattr(state, str(ctl))
 
 

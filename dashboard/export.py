@@ -173,6 +173,28 @@ def export(
     return result
 
 
+def export_docx(
+    clean: Path, out: Path, reporter: str, partner: str, year: int | None = None, log=print
+) -> Path:
+    """Write out/briefing_<reporter>-<partner>.docx: the briefing sentences with numbered
+    source notes, the briefing charts as images with captions, and the sources list."""
+    require_browser()
+    from dashboard.data import load
+    from dashboard.docx_briefing import docx_bytes, docx_filename
+    from dashboard.layout import state_from_query
+
+    data = load(clean)
+    asked = {"reporter": reporter, "partner": partner}
+    if year is not None:
+        asked["year"] = str(year)
+    state = state_from_query("briefing", data, asked)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / docx_filename(state)
+    _write_atomic(path, docx_bytes(data, state))
+    log(f"Wrote {path}")
+    return path
+
+
 def _code(value: str, what: str) -> str:
     from etl import countries
 
@@ -216,7 +238,14 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="year shown where a chart picks one (default: the latest year with data)",
     )
-    p.add_argument("--format", dest="fmt", choices=("png", "svg"), default="png")
+    p.add_argument(
+        "--format",
+        dest="fmt",
+        choices=("png", "svg", "docx"),
+        default="png",
+        help="png/svg: every chart of the pages, plus briefing.md; docx: the briefing as a "
+        "Word document with its charts (--pages is then ignored)",
+    )
     p.add_argument("--scale", type=float, default=2.0, help="pixel density (default 2)")
     p.add_argument("--width", type=int, default=1200, help="layout width in px (default 1200)")
     p.add_argument("--height", type=int, default=700, help="layout height in px (default 700)")
@@ -249,6 +278,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dashboard.data import NoCleanData
 
     started = time.perf_counter()
+    if args.fmt == "docx":
+        try:
+            export_docx(args.clean, args.out, args.reporter, args.partner, args.year)
+        except NoBrowser as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_NO_BROWSER
+        except NoCleanData as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_NO_DATA
+        return 0
     try:
         result = export(
             args.clean,

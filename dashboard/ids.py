@@ -23,6 +23,7 @@ class Control(StrEnum):
     END = "end"
     AGGREGATES = "aggregates"
     LEVEL = "level"  # products page: HS chapter, group, section or a national list
+    COMPARE = "compare"  # compare page: several partners, comma-separated in the URL
 
 
 def control(page: str, name: str) -> dict[str, str]:
@@ -70,3 +71,20 @@ def csv_button(page: str, name: str) -> dict[str, str]:
 
 def csv_download(page: str, name: str) -> dict[str, str]:
     return {"type": "csv-download", "page": page, "name": name}
+
+
+def table(page: str, name: str) -> dict[str, str]:
+    """A data table of a page (the compare page's table of every partner)."""
+    return {"type": "table", "page": page, "name": name}
+
+
+def docx_button(page: str) -> dict[str, str]:
+    return {"type": "docx-button", "page": page}
+
+
+def docx_download(page: str) -> dict[str, str]:
+    return {"type": "docx-download", "page": page}
+
+
+def table_csv_button(page: str, name: str) -> dict[str, str]:
+    return {"type": "table-csv-button", "page": page, "name": name}

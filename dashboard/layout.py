@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from datetime import date
 from urllib.parse import urlencode
 
+import dash_ag_grid as dag
+import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
@@ -21,13 +23,14 @@ from dashboard import briefing, ids, query
 from dashboard import controls as opts
 from dashboard import pages as registry
 from dashboard.data import CleanData
-from dashboard.figures.common import empty_figure, stale_sentence
+from dashboard.figures.common import data_note, empty_figure, stale_sentence
 from dashboard.ids import Control
 from dashboard.pages import PAGES
 from dashboard.query import catalogue
 from dashboard.state import ViewState, parse
 from dashboard.theme import graph_config, safe_filename
 from etl import countries
+from etl.labels import FLOW_TITLE
 
 log = logging.getLogger(__name__)
 SHOWN_CHECKS = ("contradicted", "partial", "consistent")
@@ -106,6 +109,16 @@ def control_bar(page: str, data: CleanData, state: ViewState) -> list:
             )
         elif ctl is Control.AGGREGATES:
             widget = dcc.Checklist(id=cid, options=choices[ctl], value=value, className="check")
+        elif ctl is Control.COMPARE:
+            widget = dcc.Dropdown(
+                id=cid,
+                options=choices[ctl],
+                value=value,
+                multi=True,
+                searchable=True,
+                placeholder="top partners",
+                className="dropdown dropdown-multi",
+            )
         else:
             meta = PAGES[page]
             optional = ctl in (Control.YEAR, Control.START, Control.END)
@@ -182,7 +195,6 @@ def chart_cards(
     figures: dict[str, go.Figure] | dict[str, dict] | None = None,
 ) -> list:
     figures = page_figures(page, data, state) if figures is None else figures
-    currency = currency_lines(page, data, state, figures)
     # A message instead of a chart is not a card: the page says once what is missing.
     missing = [_empty_message(fig) for fig in figures.values() if _is_empty(fig)]
     figures = {name: fig for name, fig in figures.items() if not _is_empty(fig)}
@@ -191,7 +203,6 @@ def chart_cards(
         gap = page_gap(page, data, state.reporter)
         text = gap or "; ".join(dict.fromkeys(m for m in missing if m)) or "No charts."
         return [html.P(_sentence(text), className="page-gap")]
-    cards += currency
     for name, fig in figures.items():
         empty = False
         cards.append(
@@ -222,6 +233,8 @@ def chart_cards(
                 **{"data-chart": name},
             )
         )
+    if page == "compare":
+        cards += partner_table_block(page, data, state)
     if missing:  # after the charts: what this selection cannot show, in one line
         listed = "; ".join(dict.fromkeys(m.rstrip(".") for m in missing if m))
         cards.append(html.P(f"Not shown: {_sentence(listed)}", className="page-gap muted"))
@@ -257,6 +270,86 @@ def currency_lines(
         if lag:
             lines.append(html.P(lag, className="stale-line", role="note"))
     return lines
+
+
+def partner_table_block(page: str, data: CleanData, state: ViewState) -> list:
+    """Every partner of the reporter in the year and flow in an AG Grid sortable by any column
+    (click a header), with a CSV download of all rows; [] when there are no partner rows.
+
+    Numbers are rounded here, not by grid value formatters: those are JavaScript strings the
+    grid would evaluate, which the app's CSP forbids.
+    """
+    source = query.source_for(data, state)
+    year = query.year_for(data, state, source) if source else None
+    if source is None or year is None:
+        return []
+    rows = query.partner_table(data, state, source, year)
+    if rows.empty:
+        return []
+    records = pd.DataFrame(
+        {
+            "rank": rows["rank"].astype("Int64"),
+            "partner_name": rows["partner_name"],
+            "partner": rows["partner"],
+            "value_bn": (rows["value"] / 1e9).round(3),
+            "share_pct": (rows["share"] * 100).round(2),
+            "growth_pct": (rows["growth"] * 100).round(1),
+        }
+    )
+    records = records.astype(object).where(records.notna(), None).to_dict("records")
+    number = {"type": "numericColumn", "filter": False}
+    columns = [
+        {"field": "rank", "headerName": "Rank", "width": 90, **number},
+        {"field": "partner_name", "headerName": "Partner", "flex": 2},
+        {"field": "partner", "headerName": "Code", "width": 90},
+        {"field": "value_bn", "headerName": "USD bn", "flex": 1, **number},
+        {"field": "share_pct", "headerName": "Share of total, %", "flex": 1, **number},
+        {"field": "growth_pct", "headerName": f"Growth on {year - 1}, %", "flex": 1, **number},
+    ]
+    flow = FLOW_TITLE[state.flow].lower()
+    title = (
+        f"All {len(rows)} partners of {countries.label(state.reporter)}, {flow} {year} "
+        f"({data.sources.short(source)})"
+    )
+    filename = safe_filename(page, state.reporter, year, state.flow, "all_partners")
+    return [
+        html.Section(
+            [
+                html.H2(title, className="table-title"),
+                html.P(
+                    "Click a column header to sort. Source: "
+                    f"{data.sources.note(source)} · {data_note_of(data, source, year)}",
+                    className="muted",
+                ),
+                dag.AgGrid(
+                    id=ids.table(page, "all_partners"),
+                    columnDefs=columns,
+                    rowData=records,
+                    defaultColDef={"sortable": True, "resizable": True},
+                    dashGridOptions={"animateRows": False},
+                    csvExportParams={"fileName": f"{filename}.csv"},
+                    style={"height": "520px", "width": "100%"},
+                ),
+                html.Div(
+                    html.Button(
+                        "Download CSV",
+                        id=ids.table_csv_button(page, "all_partners"),
+                        n_clicks=0,
+                        className="csv-button",
+                        title="Every partner in this table, as CSV",
+                    ),
+                    className="table-actions",
+                ),
+            ],
+            className="card table-card",
+            **{"data-chart": "all_partners"},
+        )
+    ]
+
+
+def data_note_of(data: CleanData, source: str, year: int) -> str:
+    """'data to Dec 2023 · edition: ...' for a table of one year of one source."""
+    return data_note(date(year, 12, 31), [data.sources.edition(source)])
 
 
 def _note_text(note: object) -> str:
@@ -353,7 +446,8 @@ def page_content(page: str, data: CleanData, query: Mapping[str, object]) -> htm
             className="topbar",
         ),
         html.Div(
-            banner(state.notices),
+            banner(state.notices)
+            + currency_lines(page, data, state, page_figures(page, data, state)),
             id=ids.notices(page),
             role="status",
             className="notices",
@@ -369,6 +463,22 @@ def page_content(page: str, data: CleanData, query: Mapping[str, object]) -> htm
         dcc.Location(id=ids.url(page), refresh=False, pathname=meta.path, search=search(state)),
     ]
     if meta.text:
+        body.append(
+            html.Div(
+                [
+                    html.Button(
+                        "Download briefing (.docx)",
+                        id=ids.docx_button(page),
+                        n_clicks=0,
+                        className="docx-button",
+                        title="These sentences with numbered sources, and the charts, "
+                        "as a Word document",
+                    ),
+                    dcc.Loading(dcc.Download(id=ids.docx_download(page)), type="dot"),
+                ],
+                className="docx-actions",
+            )
+        )
         body.append(
             html.Article(briefing_block(data, state), id=ids.text(page), className="briefing")
         )

@@ -22,6 +22,7 @@ import pandas as pd
 from dashboard.data import CleanData, large_trade
 from dashboard.state import PRODUCT_LEVELS, ViewState
 from etl import concentration, countries, periods, products
+from etl import world_context as world_ranks
 from etl.labels import FLOWS, OPPOSITE_FLOW
 
 T = TypeVar("T")
@@ -1151,3 +1152,101 @@ def partner_lag_sentence(data: CleanData, reporter: str, source: str) -> str:
         f"{years[-1]}; monthly totals run to {monthly.strftime('%b %Y')}. Shares and ranks "
         f"are for {years[-1]}."
     )
+
+
+# ---- world context: the reporter among all Comtrade reporters (issue 10) ---------------------
+
+# Sources of every reporter's total with the World, best first (one source is ranked, never mixed).
+WORLD_CONTEXT_SOURCES = ("un-comtrade-plus-2023-2024", "un-comtrade")
+
+
+def world_context(data: CleanData) -> tuple[str, pd.DataFrame] | None:
+    """(source, etl.world_context frame) of the first WORLD_CONTEXT_SOURCES source in the data:
+    each reporter's rank and share among the reporters of a year and flow; None if absent."""
+
+    def build() -> tuple[str, pd.DataFrame] | None:
+        t = data.trade_all
+        if t.empty:
+            return None
+        present = set(t["source"].astype(str).unique())
+        source = next((s for s in WORLD_CONTEXT_SOURCES if s in present), None)
+        if source is None:
+            return None
+        rows = plain(t[(t["source"] == source) & (t["partner"] == WORLD)])
+        rows = rows[(rows["commodity"] == "TOTAL") & (rows["basis"] == "year")]
+        # several downloads of one year: the newest vintage stands for it
+        rows = rows.sort_values("vintage").drop_duplicates(
+            ["reporter", "flow", "period_start"], keep="last"
+        )
+        frame = world_ranks.world_context(rows)
+        return (source, frame) if not frame.empty else None
+
+    return memo(data, "world_context", build)
+
+
+# ---- compare page: several partners of one reporter (issue 14) --------------------------------
+
+COMPARE_DEFAULT = 4  # partners compared when the URL names none: the reporter's top 4
+
+
+def compare_choices(data: CleanData, state: ViewState) -> list[str]:
+    """Partners (countries and groups, not the World) with annual rows in the page's source."""
+    source = source_for(data, state)
+    if source is None:
+        return []
+
+    def build() -> list[str]:
+        rows = select("shares", data, source=source, reporter=state.reporter, basis="year")
+        return sorted(_codes(rows, "partner") - {WORLD, state.reporter})
+
+    return memo(data, ("compare_choices", source, state.reporter), build)
+
+
+def compare_partners(data: CleanData, state: ViewState) -> tuple[str, ...]:
+    """The URL's partners the source has, else the reporter's top COMPARE_DEFAULT countries of
+    the selected flow in the year shown."""
+    choices = set(compare_choices(data, state))
+    chosen = tuple(c for c in state.compare if c in choices)
+    if chosen:
+        return chosen
+    source = source_for(data, state)
+    year = year_for(data, state, source) if source else None
+    if source is None or year is None:
+        return ()
+    rows = year_shares(data, state, source)
+    rows = rows[(year_of(rows) == year) & ~rows["partner_is_aggregate"].astype(bool)]
+    rows = rows[~rows["partner"].isin([WORLD, state.reporter])]
+    top = plain(rows).sort_values("value", ascending=False)["partner"].head(COMPARE_DEFAULT)
+    return tuple(str(c) for c in top)
+
+
+def compare_series(
+    data: CleanData, state: ViewState, source: str, partners: Iterable[str]
+) -> pd.DataFrame:
+    """Annual rows (value, share, rank) of the selected flow for each partner, every year;
+    columns partner, year, value, share, rank, currency, source, vintage, period_end."""
+    rows = plain(year_shares(data, state, source))
+    rows = rows[rows["partner"].isin(list(partners))]
+    return rows.assign(year=year_of(rows)).sort_values(["partner", "year"], ignore_index=True)
+
+
+def partner_table(data: CleanData, state: ViewState, source: str, year: int) -> pd.DataFrame:
+    """Every country partner of the reporter in the year and flow: value (USD), share of the
+    World row (0..1), rank, growth on the year before (0.1 = +10 %; NaN if none)."""
+    rows = plain(year_shares(data, state, source))
+    rows = rows[~rows["partner_is_aggregate"].astype(bool) & (rows["partner"] != WORLD)]
+    rows = rows.assign(year=year_of(rows))
+    now = rows[rows["year"] == year].set_index("partner")
+    before = rows[rows["year"] == year - 1].set_index("partner")["value"]
+    growth = now["value"] / before.reindex(now.index) - 1
+    out = pd.DataFrame(
+        {
+            "partner": now.index.astype(str),
+            "partner_name": [countries.label(c) for c in now.index],
+            "value": now["value"].astype(float).to_numpy(),
+            "share": now["share"].astype(float).to_numpy(),
+            "rank": now["rank"].to_numpy(),
+            "growth": growth.astype(float).to_numpy(),
+        }
+    )
+    return out.sort_values(["rank", "partner"], ignore_index=True)

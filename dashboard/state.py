@@ -16,6 +16,7 @@ _CODE = re.compile(r"^[A-Z]{3}$")
 _YEAR = re.compile(r"^\d{4}$")
 # Products page: the level of a product breakdown (etl.products.kind_of; None there = national).
 PRODUCT_LEVELS = ("chapter", "group", "section", "national")
+MAX_COMPARE = 8  # partners on one compare chart: more lines than colours a reader tells apart
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class ViewState:
     end: int | None = None
     aggregates: bool = False  # overview: show partner aggregates (EU, CIS...) instead of countries
     level: str | None = None  # products page: breakdown level; None = the page's default
+    compare: tuple[str, ...] = ()  # compare page: partners; () = the reporter's top partners
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     def query(self) -> dict[str, str]:
@@ -49,8 +51,11 @@ class ViewState:
             "end",
             "aggregates",
             "level",
+            "compare",
         ):
             value = getattr(self, name)
+            if isinstance(value, tuple):
+                value = ",".join(value) or None
             if value != getattr(base, name) and value is not None:
                 out[name] = str(value).lower() if isinstance(value, bool) else str(value)
         return out
@@ -117,6 +122,15 @@ def parse(
             changes["source"] = value
         else:
             notices.append("Unknown source; showing the page's default source.")
+    value = text("compare")
+    if value is not None:
+        codes = [c.strip().upper() for c in value.split(",") if c.strip()]
+        good = [c for c in dict.fromkeys(codes) if _CODE.match(c) and c in known_codes]
+        if len(good) < len(codes):
+            notices.append("Ignored unknown or repeated codes in 'compare'.")
+        if len(good) > MAX_COMPARE:
+            notices.append(f"At most {MAX_COMPARE} partners can be compared; using the first.")
+        changes["compare"] = tuple(good[:MAX_COMPARE])
     value = text("aggregates")
     if value is not None:
         if value.lower() in ("true", "false", "1", "0"):

@@ -11,6 +11,7 @@ them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 
@@ -20,6 +21,8 @@ import plotly.graph_objects as go
 from dashboard import briefing, query
 from dashboard.data import CleanData
 from dashboard.figures import briefing as briefing_figures
+from dashboard.figures import compare as compare_figures
+from dashboard.figures import context as world_figures
 from dashboard.figures import fdi, overview, partner, visas
 from dashboard.figures import mirror as mirror_figures
 from dashboard.figures import products as product_figures
@@ -93,7 +96,31 @@ def overview_view(data: CleanData, state: ViewState) -> Figures:
             history,
         ),
         **dated({"totals": overview.totals(totals, state, source, year, whole)}, whole),
+        **_world_context(data, state, year),
     }
+
+
+def _world_context(data: CleanData, state: ViewState, year: int | None) -> Figures:
+    """The reporter's rank and share among all Comtrade reporters; no card when absent."""
+    found = query.world_context(data)
+    if found is None:
+        return {}
+    source, rows = found
+    shown = world_figures.context_year(rows, state.reporter, year)
+    if shown is None:
+        return {}
+    ctx = context(data, [source], date(shown, 12, 31))
+    edition = data.sources.edition(source)
+    fig = world_figures.world_rank(
+        rows, state.reporter, shown, ctx.sources.note(source), ctx, _month_of(edition)
+    )
+    return dated({"world_context": fig}, ctx) if fig is not None else {}
+
+
+def _month_of(text: str) -> str:
+    """'Downloaded 2025-04-04' -> 'April 2025' (the first ISO date in an edition text)."""
+    match = re.search(r"(\d{4})-(\d{2})-\d{2}", text)
+    return date(int(match[1]), int(match[2]), 1).strftime("%B %Y") if match else ""
 
 
 def partner_view(data: CleanData, state: ViewState) -> Figures:
@@ -217,23 +244,31 @@ def fdi_view(data: CleanData, state: ViewState) -> Figures:
     if window is not None:
         flows = query.series(data, host, investor, measure, str(window["source"]))
         claims = query.claims(data, host, investor, measure)
-    return dated(
-        {
-            "over_time": fdi.over_time(chosen, source, state, ctx),
-            "top_investors": fdi.top_investors(chosen, source, state, ctx),
-            "cumulative": fdi.cumulative(window, flows, claims, state, ctx),
-            "gross_vs_net": fdi.gross_vs_net(
-                query.series(data, host, investor, "gross_inflow"),
-                query.series(data, host, investor, "net_inflow"),
-                state,
-                ctx,
-            ),
-            "world_quarterly": fdi.world_quarterly(
-                query.world_quarterly(data, host, state.source), state, ctx
-            ),
-        },
-        ctx,
-    )
+    gross = query.series(data, host, investor, "gross_inflow")
+    net = query.series(data, host, investor, "net_inflow")
+    series = [f for f in (gross, net) if f is not None and not f.empty]
+    both_ctx = rows_context(data, pd.concat(series)) if series else ctx
+    quarterly = query.world_quarterly(data, host, state.source)
+    quarterly_ctx = rows_context(data, quarterly)
+    cumulative_ctx = rows_context(data, flows) if flows is not None and len(flows) else ctx
+    return {
+        **dated(
+            {
+                "over_time": fdi.over_time(chosen, source, state, ctx),
+                "top_investors": fdi.top_investors(chosen, source, state, ctx),
+            },
+            ctx,
+        ),
+        **dated(
+            {"cumulative": fdi.cumulative(window, flows, claims, state, cumulative_ctx)},
+            cumulative_ctx,
+        ),
+        **dated({"gross_vs_net": fdi.gross_vs_net(gross, net, state, both_ctx)}, both_ctx),
+        **dated(
+            {"world_quarterly": fdi.world_quarterly(quarterly, state, quarterly_ctx)},
+            quarterly_ctx,
+        ),
+    }
 
 
 def visas_view(data: CleanData, state: ViewState) -> Figures:
@@ -293,6 +328,7 @@ def products_view(data: CleanData, state: ViewState) -> Figures:
     by_partner = (
         query.partner_concentration(data, reporter, flow, source) if source else pd.DataFrame()
     )
+    partner_ctx = context(data, [source], rows_end(by_partner)) if source else ctx
     figures = {
         "composition_treemap": product_figures.composition_treemap(rows, reporter, flow, ctx),
         "composition_bars": product_figures.composition_bars(rows, reporter, flow, ctx),
@@ -311,9 +347,27 @@ def products_view(data: CleanData, state: ViewState) -> Figures:
             "concentration_products": product_figures.product_concentration(
                 query.product_concentration(history), history, reporter, flow, ctx
             ),
-            "concentration_partners": product_figures.partner_concentration(
-                by_partner, reporter, flow, source, ctx
-            ),
         },
         ctx,
+    ) | dated(
+        {
+            "concentration_partners": product_figures.partner_concentration(
+                by_partner, reporter, flow, source, partner_ctx
+            )
+        },
+        partner_ctx,
     )
+
+
+def compare_view(data: CleanData, state: ViewState) -> Figures:
+    """Several partners of the reporter on one chart (the table of every partner is the
+    layout's: `query.partner_table`)."""
+    source = query.source_for(data, state)
+    if source is None:
+        msg = f"No trade data by partner for {name(state.reporter)}"
+        return {"partners_compared": no_data(msg, "Partners compared")}
+    partners = query.compare_partners(data, state)
+    rows = query.compare_series(data, state, source, partners)
+    ctx = context(data, [source], rows_end(rows))
+    fig = compare_figures.partners_over_time(rows, partners, state, source, ctx)
+    return dated({"partners_compared": fig}, ctx)

@@ -32,6 +32,7 @@ DEPENDS_ON: dict[Control, frozenset[Control]] = {
         {Control.REPORTER, Control.PARTNER, Control.SOURCE, Control.FLOW, Control.LEVEL}
     ),
     Control.LEVEL: frozenset({Control.REPORTER, Control.FLOW}),
+    Control.COMPARE: frozenset({Control.REPORTER, Control.SOURCE}),
     Control.START: frozenset({Control.REPORTER, Control.PARTNER, Control.SOURCE}),
     Control.END: frozenset({Control.REPORTER, Control.PARTNER, Control.SOURCE}),
 }
@@ -46,6 +47,8 @@ def query_from_controls(
         key = str(ctl)
         if ctl is Control.AGGREGATES:
             query[key] = "true" if value else "false"
+        elif ctl is Control.COMPARE and isinstance(value, list):
+            query[key] = ",".join(str(v) for v in value)  # [] -> "": the default partners
         elif value is None or value == "" or value == []:
             query.pop(key, None)
         else:
@@ -87,17 +90,18 @@ def restore(page: str, data: CleanData, search: str | None) -> dict[str, object]
 
 
 def _view(page: str, data: CleanData, state: ViewState) -> dict[str, object]:
-    def build() -> tuple[list, list | None]:
+    def build() -> tuple[list, list | None, list]:
         # Figures as plain dicts: serialising a cached view is then plain JSON, not a re-walk
         # of plotly's validated objects on every response.
         figures = {n: f.to_plotly_json() for n, f in page_figures(page, data, state).items()}
         text = shell.briefing_block(data, state) if PAGES[page].text else None
-        return shell.chart_cards(page, data, state, figures), text
+        lines = shell.currency_lines(page, data, state, figures)  # issue 12: how old the data
+        return shell.chart_cards(page, data, state, figures), text, lines
 
-    charts, text = query.memo(data, ("cards", page, state), build, view=True)
+    charts, text, lines = query.memo(data, ("cards", page, state), build, view=True)
     out: dict[str, object] = {
         "charts": charts,
-        "notices": shell.banner(state.notices),
+        "notices": shell.banner(state.notices) + lines,
         "nav": shell.nav_links(page, state, data),
         "view": state.query(),
     }

@@ -213,41 +213,81 @@ def measure(server: Server, body_for, calls: int = CALLS) -> dict:
     }
 
 
-def first_render(server: Server) -> float:
+FIRST_RENDER_URL = "/partner?reporter=KAZ&partner=ITA"
+# Every graph container on the page has drawn its SVG (the page renders its cards, then each
+# dcc.Graph loads plotly.js and draws), and there are at least as many as the partner page has.
+DRAWN = """(least) => {
+    const graphs = [...document.querySelectorAll('.dash-graph')];
+    return graphs.length >= least && graphs.every(g => g.querySelector('.main-svg'));
+}"""
+# What arrived when, in ms since navigation start, from the browser's own timings.
+TIMELINE = """() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const rows = performance.getEntriesByType('resource').map(r => ({
+        name: r.name.replace(location.origin, '').split('?')[0],
+        kind: r.initiatorType,
+        start_ms: Math.round(r.startTime),
+        end_ms: Math.round(r.responseEnd),
+        kb: Math.round(r.transferSize / 102.4) / 10,
+    }));
+    return {
+        html_ms: Math.round(nav.responseEnd),
+        dom_content_loaded_ms: Math.round(nav.domContentLoadedEventEnd),
+        load_ms: Math.round(nav.loadEventEnd),
+        graphs: document.querySelectorAll('.dash-graph').length,
+        resources: rows.sort((a, b) => a.end_ms - b.end_ms),
+    };
+}"""
+
+
+def first_render(server: Server, runs: int = 5) -> dict:
+    """The partner page opened in a fresh browser context (empty cache) until every graph has
+    drawn: median seconds over `runs`, and the timeline of the median run."""
     from playwright.sync_api import sync_playwright
 
-    url = f"http://127.0.0.1:{server.port}/partner?reporter=KAZ&partner=ITA"
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-        "--disable-quic",
-    ]
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    url = f"http://127.0.0.1:{server.port}{FIRST_RENDER_URL}"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        page = browser.new_page()
-        page.goto(url.replace("/partner?", "/fdi?"))  # warm the server, not the measured page
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
-        best = []
-        for _ in range(3):
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        warm = browser.new_page()  # warms the server's caches (data, views), not the browser's
+        warm.goto(url)
+        warm.wait_for_function(DRAWN, arg=1, timeout=60_000)
+        graphs = warm.evaluate("() => document.querySelectorAll('.dash-graph').length")
+        warm.close()
+        measured = []
+        for _ in range(runs):
             context = browser.new_context()
             tab = context.new_page()
             t0 = time.perf_counter()
             tab.goto(url)
-            tab.wait_for_function(
-                """() => {
-                    const plots = document.querySelectorAll('.js-plotly-plot');
-                    return plots.length >= 5 && [...plots].every(p => p.querySelector('.main-svg'));
-                }""",
-                timeout=60_000,
-            )
-            best.append(time.perf_counter() - t0)
+            tab.wait_for_function(DRAWN, arg=graphs, timeout=60_000)
+            seconds = time.perf_counter() - t0
+            timeline = tab.evaluate(TIMELINE)
+            timeline["drawn_ms"] = round(seconds * 1000)
+            measured.append((seconds, timeline))
             context.close()
         browser.close()
-    return round(statistics.median(best), 2)
+    measured.sort(key=lambda m: m[0])
+    seconds, timeline = measured[len(measured) // 2]
+    return {
+        "median_s": round(seconds, 2),
+        "runs_s": [round(m[0], 2) for m in measured],
+        "timeline": timeline,
+    }
+
+
+def _first_render_before_after(clean: Path) -> dict:
+    """Dash's stock plotly.js (before) and the partial bundle (after), one server each, same run."""
+    out = {}
+    for label, bundle in (("before", "full"), ("after", "partial")):
+        server = Server(clean, env={"TRADEBOARD_PLOTLY": bundle})
+        try:
+            out[label] = {"plotly": bundle, **first_render(server)}
+        finally:
+            server.stop()
+        print(f"  first render {label} ({bundle} plotly.js): {out[label]['runs_s']} s", flush=True)
+    return out
 
 
 def _callbacks(clean: Path, cache: bool) -> dict:
@@ -282,11 +322,10 @@ def bench_dashboard(work: Path, parts: set[str]) -> dict:
             "with the cache off, every figure rebuilt"
         )
     if "first_render" in parts:
-        server = Server(clean)
-        try:
-            out["first_render_s"] = first_render(server)
-        finally:
-            server.stop()
+        render = _first_render_before_after(clean)
+        out["first_render_s"] = render["after"]["median_s"]
+        out["first_render_before_s"] = render["before"]["median_s"]
+        out["first_render"] = render
     return out
 
 

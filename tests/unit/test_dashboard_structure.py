@@ -21,7 +21,7 @@ DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 FIGURES = DASHBOARD / "figures"
 SHARED_FIGURE_MODULES = {"dashboard.figures.common"}
 NOT_FOR_FIGURES = ("dashboard.data", "dashboard.query", "dashboard.views", "dashboard.pages")
-PAGE_KEYS = ("overview", "partner", "products", "fdi", "visas", "briefing")
+PAGE_KEYS = ("overview", "partner", "compare", "products", "fdi", "visas", "briefing")
 
 
 def module_name(path: Path) -> str:
