@@ -426,6 +426,8 @@ def briefing_block(data: CleanData, state: ViewState) -> list:
 def page_content(page: str, data: CleanData, query: Mapping[str, object]) -> html.Div:
     state = state_from_query(page, data, query)
     meta = PAGES[page]
+    # Built once: the notices (how old the data are) and the cards read the same figures.
+    figures = page_figures(page, data, state)
     body = [
         html.Header(
             [
@@ -446,8 +448,7 @@ def page_content(page: str, data: CleanData, query: Mapping[str, object]) -> htm
             className="topbar",
         ),
         html.Div(
-            banner(state.notices)
-            + currency_lines(page, data, state, page_figures(page, data, state)),
+            banner(state.notices) + currency_lines(page, data, state, figures),
             id=ids.notices(page),
             role="status",
             className="notices",
@@ -484,7 +485,9 @@ def page_content(page: str, data: CleanData, query: Mapping[str, object]) -> htm
         )
     body += [
         dcc.Loading(
-            html.Div(chart_cards(page, data, state), id=ids.charts(page), className="charts"),
+            html.Div(
+                chart_cards(page, data, state, figures), id=ids.charts(page), className="charts"
+            ),
             delay_show=400,
             type="dot",
         ),
