@@ -440,16 +440,6 @@ def _latest_ytd(data: CleanData, state: ViewState, year: int) -> Sentence | None
                 f"{r['period_end'].year - 1}"
             )
         )
-        eur = " (EUR, not converted)" if cur == "EUR" else ""
-        text = f"{what}: {fmt_amount(r['value'], cur)}{eur} in {period}{change}"
-        if is_mirror:
-            text += (
-                f" — {countries.label(state.partner)}-declared (mirror) figures from "
-                f"{data.sources.short(src)}, not comparable with "
-                f"{countries.label(state.reporter)}'s own statistics."
-            )
-        else:
-            text += f" ({data.sources.short(src)})."
         trade = frame(data, "trade_all")
         cite = trade[
             (trade["source"] == src)
@@ -459,6 +449,15 @@ def _latest_ytd(data: CleanData, state: ViewState, year: int) -> Sentence | None
             & (trade["basis"] == "ytd")
             & (trade["period_end"] == r["period_end"])
         ]
+        text = f"{what}: {fmt_amount(r['value'], cur)}{_in_usd(cur, cite)} in {period}{change}"
+        if is_mirror:
+            text += (
+                f" — {countries.label(state.partner)}-declared (mirror) figures from "
+                f"{data.sources.short(src)}, not comparable with "
+                f"{countries.label(state.reporter)}'s own statistics."
+            )
+        else:
+            text += f" ({data.sources.short(src)})."
         notes = (
             []
             if cite.empty
@@ -466,6 +465,19 @@ def _latest_ytd(data: CleanData, state: ViewState, year: int) -> Sentence | None
         )
         return Sentence(text, notes, topic="trade", period=period)
     return None
+
+
+def _in_usd(currency: str, rows: pd.DataFrame) -> str:
+    """' (USD 866.4 m at ECB monthly average rates)' for a euro figure whose row the ETL
+    converted at cited rates; ' (EUR, not converted)' when no rate covers it."""
+    if currency == "USD":
+        return ""
+    usd = rows["value_usd"].dropna() if "value_usd" in rows else pd.Series(dtype=float)
+    if usd.empty:
+        return f" ({currency}, not converted)"
+    basis = str(rows["fx_basis"].dropna().iloc[-1]) if "fx_basis" in rows else ""
+    how = "ECB average rates" if basis.startswith("ECB") else "cited rates"
+    return f" ({fmt_amount(float(usd.iloc[-1]), 'USD')} at {how})"
 
 
 def _after_partners(data: CleanData, state: ViewState, source: str, year: int) -> Sentence | None:

@@ -33,7 +33,7 @@ from etl import countries
 from etl.labels import FLOW_TITLE
 
 log = logging.getLogger(__name__)
-SHOWN_CHECKS = ("contradicted", "partial", "consistent")
+SHOWN_CHECKS = ("contradicted", "partial", "consistent", "not checkable")
 
 
 # Parameters that describe the bilateral context and follow the user from page to page.
@@ -361,13 +361,14 @@ def _note_text(note: object) -> str:
 
 
 def _check(check: object) -> html.Div | None:
-    """A published figure beside the computed one; 'not checkable' ones stay in the chart."""
+    """A published figure beside the computed one, flagged by its status. A claim the bundled
+    data cannot check is listed too (muted), so a reader sees which claims stand unverified."""
     status = str(getattr(check, "status", ""))
     if status not in SHOWN_CHECKS:
         return None
     return html.Div(
         [html.Span(status, className="check-status"), html.Span(_note_text(check))],
-        className=f"check check-{status}",
+        className=f"check check-{status.replace(' ', '-')}",
     )
 
 

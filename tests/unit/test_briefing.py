@@ -282,3 +282,35 @@ def test_figures_without_data_say_why():
     figs = views.briefing_view(empty, ViewState(reporter="UZB", partner="FRA"))
     assert list(figs) == ["turnover", "facts_check"]
     assert all(f.layout.meta and f.layout.meta["empty"] for f in figs.values())
+
+
+def test_the_page_lists_every_claim_under_its_sentence_unverified_ones_muted(data):
+    """A sentence that exists to hold published claims never stands empty on the page: claims
+    the bundled data cannot check are listed, marked 'not checkable'."""
+    from dashboard import layout
+
+    block = layout.briefing_block(data, ViewState(partner="ITA"))
+    items = block[1].children
+    for item in items:
+        text = item.children[0].children
+        checks = [c for c in item.children[1:] if "check" in (getattr(c, "className", "") or "")]
+        if text.startswith("Published"):
+            assert checks, text
+    shown = [
+        c.className
+        for item in items
+        for c in item.children[1:]
+        if "check" in (getattr(c, "className", "") or "")
+    ]
+    assert "check check-not-checkable" in shown
+    assert all(" " not in name.split("check ", 1)[1] for name in shown)
+
+
+def test_a_euro_figure_gives_its_usd_value_at_the_cited_rates():
+    converted = pd.DataFrame(
+        {"value_usd": [846.4e6], "fx_basis": ["ECB, USD per EUR, average of 170 daily rates"]}
+    )
+    assert briefing._in_usd("EUR", converted) == " (USD 846.4 m at ECB average rates)"
+    no_rate = pd.DataFrame({"value_usd": [float("nan")], "fx_basis": [None]})
+    assert briefing._in_usd("EUR", no_rate) == " (EUR, not converted)"
+    assert briefing._in_usd("USD", converted) == ""
