@@ -278,17 +278,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dashboard.data import NoCleanData
 
     started = time.perf_counter()
-    if args.fmt == "docx":
-        try:
-            export_docx(args.clean, args.out, args.reporter, args.partner, args.year)
-        except NoBrowser as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_NO_BROWSER
-        except NoCleanData as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_NO_DATA
-        return 0
     try:
+        if args.fmt == "docx":
+            export_docx(args.clean, args.out, args.reporter, args.partner, args.year)
+            return 0
         result = export(
             args.clean,
             args.out,

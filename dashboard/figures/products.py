@@ -334,17 +334,47 @@ def _one_period(history: pd.DataFrame, reporter: str, flow: str, title: str) -> 
     )
 
 
+def _this_year(
+    growth: pd.DataFrame, history: pd.DataFrame, year: int, reporter: str, flow: str, title: str
+) -> tuple[pd.DataFrame, go.Figure | None]:
+    """This year's growth rows by product, or the figure saying why there are none."""
+    if history.empty:
+        text = f"No product breakdown of {FLOW_WORD[flow]} for {name(reporter)}"
+        return growth.iloc[0:0], no_data(text, title)
+    now = growth[growth["year"] == year] if not growth.empty else growth
+    if now.empty:
+        return now, _one_period(history[history["year"] == year], reporter, flow, title)
+    return now, None
+
+
+def _finish_bars(
+    fig: go.Figure, history: pd.DataFrame, year: int, flow: str, title: str, detail: str,
+    ctx: Context, bars: int, right: int,
+) -> go.Figure:  # fmt: skip
+    """Title, subtitle, source and a height that fits `bars` horizontal bars."""
+    rows = history[history["year"] == year]
+    finish(
+        fig,
+        title=f"{title}, {year} on {year - 1}",
+        subtitle=subtitle(rows, flow, detail),
+        source=source_note(rows, ctx),
+        as_of=ctx.as_of,
+        height=max(380, 150 + 26 * bars),
+    )
+    fig.update_layout(showlegend=False, margin=dict(l=10, r=right))
+    place_notes(fig, 58)
+    return fig
+
+
 def growth_by_product(
     growth: pd.DataFrame, history: pd.DataFrame, year: int, reporter: str, flow: str, ctx: Context
 ) -> go.Figure:
     """Change on a year earlier of the largest products of `year` (same source, classification
     and basis: etl.concentration.product_growth)."""
     title = f"Growth of {possessive(reporter)} largest {FLOW_WORD[flow]} by product"
-    if history.empty:
-        return no_data(f"No product breakdown of {FLOW_WORD[flow]} for {name(reporter)}", title)
-    now = growth[growth["year"] == year] if not growth.empty else growth
-    if now.empty:
-        return _one_period(history[history["year"] == year], reporter, flow, title)
+    now, why_not = _this_year(growth, history, year, reporter, flow, title)
+    if why_not is not None:
+        return why_not
     top = now.sort_values("value", ascending=False).head(GROWTH_N)
     top = top.assign(growth=top["growth"].astype(float))
     shown = top.dropna(subset=["growth"])
@@ -373,20 +403,8 @@ def growth_by_product(
     )
     fig.update_yaxes(autorange="reversed", title=None)
     fig.update_xaxes(title="% change on a year earlier", ticksuffix="%", zeroline=True)
-    rows = history[history["year"] == year]
-    finish(
-        fig,
-        title=f"{title}, {year} on {year - 1}",
-        subtitle=subtitle(
-            rows, flow, f"the {len(shown)} largest products of {year}; current {currency}"
-        ),
-        source=source_note(rows, ctx),
-        as_of=ctx.as_of,
-        height=max(380, 150 + 26 * len(shown)),
-    )
-    fig.update_layout(showlegend=False, margin=dict(l=10, r=70))
-    place_notes(fig, 58)
-    return fig
+    detail = f"the {len(shown)} largest products of {year}; current {currency}"
+    return _finish_bars(fig, history, year, flow, title, detail, ctx, len(shown), right=70)
 
 
 def what_changed(
@@ -394,11 +412,9 @@ def what_changed(
 ) -> go.Figure:
     """The largest absolute increases and falls by product on a year earlier, in money."""
     title = f"What changed in {possessive(reporter)} {FLOW_WORD[flow]}"
-    if history.empty:
-        return no_data(f"No product breakdown of {FLOW_WORD[flow]} for {name(reporter)}", title)
-    now = growth[growth["year"] == year] if not growth.empty else growth
-    if now.empty:
-        return _one_period(history[history["year"] == year], reporter, flow, title)
+    now, why_not = _this_year(growth, history, year, reporter, flow, title)
+    if why_not is not None:
+        return why_not
     rises = now[now["change"] > 0].sort_values("change", ascending=False).head(CHANGED_N)
     falls = now[now["change"] < 0].sort_values("change").head(CHANGED_N)
     picked = pd.concat([rises, falls.iloc[::-1]])
@@ -429,22 +445,8 @@ def what_changed(
     )
     fig.update_yaxes(autorange="reversed", title=None)
     fig.update_xaxes(title=f"change, {unit.text}", zeroline=True, zerolinecolor="#444")
-    rows = history[history["year"] == year]
-    finish(
-        fig,
-        title=f"{title}, {year} on {year - 1}",
-        subtitle=subtitle(
-            rows,
-            flow,
-            f"largest {CHANGED_N} increases (green) and falls (red) in current {currency}",
-        ),
-        source=source_note(rows, ctx),
-        as_of=ctx.as_of,
-        height=max(380, 150 + 26 * len(picked)),
-    )
-    fig.update_layout(showlegend=False, margin=dict(l=10, r=90))
-    place_notes(fig, 58)
-    return fig
+    detail = f"largest {CHANGED_N} increases (green) and falls (red) in current {currency}"
+    return _finish_bars(fig, history, year, flow, title, detail, ctx, len(picked), right=90)
 
 
 def share_over_time(
