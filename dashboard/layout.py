@@ -33,7 +33,6 @@ from etl import countries
 from etl.labels import FLOW_TITLE
 
 log = logging.getLogger(__name__)
-SHOWN_CHECKS = ("contradicted", "partial", "consistent", "not checkable")
 
 
 # Parameters that describe the bilateral context and follow the user from page to page.
@@ -360,12 +359,10 @@ def _note_text(note: object) -> str:
     return str(note)
 
 
-def _check(check: object) -> html.Div | None:
+def _check(check: object) -> html.Div:
     """A published figure beside the computed one, flagged by its status. A claim the bundled
     data cannot check is listed too (muted), so a reader sees which claims stand unverified."""
     status = str(getattr(check, "status", ""))
-    if status not in SHOWN_CHECKS:
-        return None
     return html.Div(
         [html.Span(status, className="check-status"), html.Span(_note_text(check))],
         className=f"check check-{status.replace(' ', '-')}",
@@ -407,7 +404,7 @@ def briefing_block(data: CleanData, state: ViewState) -> list:
         checks = [_check(c) for c in getattr(sentence, "checks", ()) or ()]
         items.append(
             html.Li(
-                [html.Span(str(getattr(sentence, "text", sentence))), *refs, *filter(None, checks)],
+                [html.Span(str(getattr(sentence, "text", sentence))), *refs, *checks],
                 className="sentence",
             )
         )

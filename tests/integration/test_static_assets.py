@@ -7,7 +7,6 @@ pages draw (the browser tests then draw each page with a clean console).
 from __future__ import annotations
 
 import gzip
-import json
 import re
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from dashboard.app import (
     create_app,
     plotly_bundle,
 )
+from tests.integration.test_app_server import route
 
 YEAR_S = 31_536_000
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
@@ -165,23 +165,7 @@ def test_every_trace_type_the_pages_draw_is_in_the_bundle(clean_dir: Path) -> No
         ("/visas", ""),
         ("/briefing", ""),
     ]:
-        response = client.post(
-            "/_dash-update-component",
-            json={
-                "output": ".._pages_content.children..._pages_store.data..",
-                "outputs": [
-                    {"id": "_pages_content", "property": "children"},
-                    {"id": "_pages_store", "property": "data"},
-                ],
-                "inputs": [
-                    {"id": "_pages_location", "property": "pathname", "value": path},
-                    {"id": "_pages_location", "property": "search", "value": search},
-                ],
-                "changedPropIds": ["_pages_location.pathname"],
-            },
-        )
-        assert response.status_code == 200, path
-        drawn |= _trace_types(json.loads(response.get_data()))
+        drawn |= _trace_types(route(client, path, search))  # asserts a 200
     assert {"bar", "scatter"} <= drawn  # the pages did draw figures
     assert drawn <= BUNDLED_TRACES, f"not in {PLOTLY_PARTIAL}: {drawn - BUNDLED_TRACES}"
 
