@@ -30,15 +30,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from etl import countries, periods, registry
+from etl import countries, periods
 from etl.errors import InputError, Problem, shorten
 from etl.sources.base import Dropped, FileRead, SourceResult, Tidy, read_folder
+from etl.sources.trade_rows import sheet_citations, trade_frame
 from etl.sources.workbooks import check_workbook, column_letter, parser_failed
 
 SOURCE = "bns-kz-trade-by-country"
 REPORTER = "KAZ"
 FAMILY = "ru"
-COMMODITY = "TOTAL"
 CURRENCY = "USD"
 UNIT_ORIGINAL = "thousand USD"
 UNIT_FACTOR = 1000.0
@@ -768,36 +768,24 @@ def _periods(long: pd.DataFrame) -> pd.DataFrame:
 def tidy(long: pd.DataFrame) -> pd.DataFrame:
     """Published long rows -> the Trade frame (value in USD, one row per partner x flow)."""
     long = _periods(long)
-    citations = {
-        (f, s): registry.citation(SOURCE, f, f"sheet '{s}'")
-        for f, s in long[["file", "sheet"]].drop_duplicates().itertuples(index=False)
-    }
-    value = long["value_original"].astype(float) * UNIT_FACTOR
-    out = pd.DataFrame(
-        {
-            "source": SOURCE,
-            "reporter": REPORTER,
-            "partner": long["partner"],
-            "partner_label": long["partner_label"],
-            "partner_is_aggregate": long["partner"].map(countries.is_aggregate).astype(bool),
-            "commodity": COMMODITY,
-            "flow": long["flow"],
-            "value": value,
-            "value_original": long["value_original"].astype(float),
-            "unit_original": UNIT_ORIGINAL,
-            "currency": CURRENCY,
-            "value_usd": value,
-            "valuation": long["flow"].map(VALUATION),
-            "basis": long["basis"],
-            "period_start": long["period_start"],
-            "period_end": long["period_end"],
-            "vintage": long["edition_year"].map(lambda y: f"{y} edition"),
-            "citation": [
-                citations[(f, s)] for f, s in zip(long["file"], long["sheet"], strict=True)
-            ],
-            "flag": pd.Series(pd.NA, index=long.index, dtype="string"),
-            "location": long["file"] + ", " + long["location"],
-        }
+    out = trade_frame(
+        source=SOURCE,
+        reporter=REPORTER,
+        partner=long["partner"],
+        partner_label=long["partner_label"],
+        flow=long["flow"],
+        value_original=long["value_original"],
+        factor=UNIT_FACTOR,
+        unit_original=UNIT_ORIGINAL,
+        currency=CURRENCY,
+        valuation=long["flow"].map(VALUATION),
+        basis=long["basis"],
+        period_start=long["period_start"],
+        period_end=long["period_end"],
+        vintage=long["edition_year"].map(lambda y: f"{y} edition"),
+        citation=sheet_citations(SOURCE, long["file"], long["sheet"]),
+        flag=pd.Series(pd.NA, index=long.index, dtype="string"),
+        location=long["file"] + ", " + long["location"],
     )
     order = {flow: i for i, flow in enumerate(FLOWS)}
     out = out.assign(_f=out["flow"].map(order), _r=long["row"])

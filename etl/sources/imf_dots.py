@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from etl import countries, periods, registry
+from etl import countries, periods
 from etl.errors import InputError, Problem, shorten
 from etl.sources.base import Dropped, SourceResult, Tidy, read_folder
+from etl.sources.trade_rows import sheet_citations, trade_frame
 from etl.sources.workbooks import column_letter, open_workbook
 
 SOURCE = "imf-dots-annual"
@@ -33,7 +34,6 @@ NO_FILES = "no .xlsx workbook in the folder"
 EACH_FILE = True  # one workbook per reporter; nothing crosses files
 VINTAGE = "2022 download"
 FAMILY = "imf"
-COMMODITY = "TOTAL"
 
 # unit line as IMF writes it -> (currency, factor to base units, unit_original)
 UNITS = {"US Dollars, Millions": ("USD", 1e6, "USD m")}
@@ -363,36 +363,24 @@ def _map_codes(kept: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
 def _tidy(mapped: pd.DataFrame) -> pd.DataFrame:
     years = mapped["year_label"].astype(int)
     bounds = [periods.year_period(y) for y in years]
-    value = mapped["value_original"].astype(float) * mapped["factor"].astype(float)
-    sheets = mapped[["file", "sheet"]].drop_duplicates()
-    cite = {
-        (f, s): registry.citation(SOURCE, f, f"sheet {s!r}")
-        for f, s in sheets.itertuples(index=False)
-    }
-    tidy = pd.DataFrame(
-        {
-            "source": SOURCE,
-            "reporter": mapped["reporter"],
-            "partner": mapped["partner"],
-            "partner_label": mapped["partner_label"],
-            "partner_is_aggregate": mapped["partner"].map(countries.is_aggregate).astype(bool),
-            "commodity": COMMODITY,
-            "flow": mapped["flow"],
-            "basis": "year",
-            "period_start": [b[0] for b in bounds],
-            "period_end": [b[1] for b in bounds],
-            "value": value,
-            "value_original": mapped["value_original"].astype(float),
-            "unit_original": mapped["unit_original"],
-            "currency": mapped["currency"],
-            "value_usd": value.where(mapped["currency"] == "USD"),
-            "valuation": mapped["valuation"],
-            "vintage": VINTAGE,
-            "citation": [cite[k] for k in zip(mapped["file"], mapped["sheet"], strict=True)],
-            "flag": mapped["flag"].astype("str"),
-            "location": mapped["file"] + ": " + mapped["location"],
-        },
-        index=mapped.index,
+    tidy = trade_frame(
+        source=SOURCE,
+        reporter=mapped["reporter"],
+        partner=mapped["partner"],
+        partner_label=mapped["partner_label"],
+        flow=mapped["flow"],
+        value_original=mapped["value_original"],
+        factor=mapped["factor"],
+        unit_original=mapped["unit_original"],
+        currency=mapped["currency"],
+        valuation=mapped["valuation"],
+        basis="year",
+        period_start=[b[0] for b in bounds],
+        period_end=[b[1] for b in bounds],
+        vintage=VINTAGE,
+        citation=sheet_citations(SOURCE, mapped["file"], mapped["sheet"]),
+        flag=mapped["flag"].astype("str"),
+        location=mapped["file"] + ": " + mapped["location"],
     )
     return tidy.reset_index(drop=True)
 

@@ -24,10 +24,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl import countries, periods, registry
+from etl import countries, periods
 from etl.errors import InputError, Problem, shorten
 from etl.sources.base import Dropped, SourceResult, Tidy, read_folder
 from etl.sources.text_files import parse_decimal
+from etl.sources.trade_rows import sheet_citations, trade_frame
 from etl.sources.workbooks import column_letter, open_workbook, sheet_rows
 
 SOURCE = "kg-nsc-foreign-trade"
@@ -35,7 +36,6 @@ PATTERNS = ("*_by_country.xlsx",)
 EACH_FILE = True
 REPORTER = "KGZ"
 FAMILY = "kg_nsc"  # English labels; etl/country_names/kg_nsc.csv, then pycountry, then ru.csv
-COMMODITY = "TOTAL"
 VALUATION = "unknown"  # the tables do not say FOB or CIF
 
 # Unit heading (casefolded, brackets and dots dropped) -> (currency, factor, unit_original).
@@ -366,37 +366,26 @@ def _clashes(long: pd.DataFrame) -> list[Problem]:
 
 def _tidy(long: pd.DataFrame) -> pd.DataFrame:
     unit = long["unit"].map({u[2]: u for u in UNITS.values()})
-    factor = unit.map(lambda u: u[1])
-    value = long["value_original"] * factor
     bounds = [periods.year_period(y) for y in long["year"]]
     last_year = long.groupby("file")["year"].transform("max")
-    cite = {
-        (f, s): registry.citation(SOURCE, f, f"sheet '{s}'")
-        for f, s in long[["file", "sheet"]].drop_duplicates().itertuples(index=False)
-    }
-    return pd.DataFrame(
-        {
-            "source": SOURCE,
-            "reporter": REPORTER,
-            "partner": long["partner"],
-            "partner_label": long["partner_label"],
-            "partner_is_aggregate": long["partner"].map(countries.is_aggregate).astype(bool),
-            "commodity": COMMODITY,
-            "flow": long["flow"],
-            "value": value,
-            "value_original": long["value_original"],
-            "unit_original": long["unit"],
-            "currency": unit.map(lambda u: u[0]),
-            "value_usd": value,
-            "valuation": VALUATION,
-            "basis": "year",
-            "period_start": [b[0] for b in bounds],
-            "period_end": [b[1] for b in bounds],
-            "vintage": "edition with data to " + last_year.astype(str),
-            "citation": [cite[k] for k in zip(long["file"], long["sheet"], strict=True)],
-            "flag": long["flag"].astype("string"),
-            "location": long["file"] + ", " + long["location"],
-        }
+    return trade_frame(
+        source=SOURCE,
+        reporter=REPORTER,
+        partner=long["partner"],
+        partner_label=long["partner_label"],
+        flow=long["flow"],
+        value_original=long["value_original"],
+        factor=unit.map(lambda u: u[1]),
+        unit_original=long["unit"],
+        currency=unit.map(lambda u: u[0]),
+        valuation=VALUATION,
+        basis="year",
+        period_start=[b[0] for b in bounds],
+        period_end=[b[1] for b in bounds],
+        vintage="edition with data to " + last_year.astype(str),
+        citation=sheet_citations(SOURCE, long["file"], long["sheet"]),
+        flag=long["flag"].astype("string"),
+        location=long["file"] + ", " + long["location"],
     )
 
 

@@ -21,14 +21,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl import countries, registry
+from etl import countries
 from etl.errors import InputError, Problem, shorten
+from etl.sources.trade_rows import sheet_citations, trade_frame
 from etl.sources.workbooks import column_letter, open_workbook, sheet_rows
 
 SOURCE = "ru-fcs-foreign-trade"
 REPORTER = "RUS"
 FAMILY = "ru"
-COMMODITY = "TOTAL"
 CURRENCY = "USD"
 VALUATION = "unknown"
 
@@ -233,10 +233,6 @@ def read_tables(
     return pd.DataFrame.from_records(records, columns=columns)
 
 
-def citation(file: str, sheet: str) -> str:
-    return registry.citation(SOURCE, file, f"sheet '{sheet}'")
-
-
 TIDY_COLUMNS = [
     "source", "reporter", "partner", "partner_label", "partner_is_aggregate", "commodity", "flow",
     "basis", "period_start", "period_end", "value", "value_original", "unit_original", "currency",
@@ -249,36 +245,24 @@ def tidy(faithful: pd.DataFrame, partners: dict[str, str]) -> pd.DataFrame:
     flow, basis, period_start, period_end, value_original, unit_original, factor, vintage.
 
     `partners` maps each partner_label to its code (already checked by the caller)."""
-    code = faithful["partner_label"].map(partners)
-    value = faithful["value_original"].astype(float) * faithful["factor"].astype(float)
-    cite = {
-        key: citation(*key)
-        for key in faithful[["file", "sheet"]].itertuples(index=False, name=None)
-    }
-    out = pd.DataFrame(
-        {
-            "source": SOURCE,
-            "reporter": REPORTER,
-            "partner": code,
-            "partner_label": faithful["partner_label"],
-            "partner_is_aggregate": code.map(countries.is_aggregate).astype(bool),
-            "commodity": COMMODITY,
-            "flow": faithful["flow"],
-            "basis": faithful["basis"],
-            "period_start": pd.to_datetime(faithful["period_start"]),
-            "period_end": pd.to_datetime(faithful["period_end"]),
-            "value": value,
-            "value_original": faithful["value_original"].astype(float),
-            "unit_original": faithful["unit_original"],
-            "currency": CURRENCY,
-            "value_usd": value,
-            "valuation": VALUATION,
-            "vintage": faithful["vintage"],
-            "citation": [cite[k] for k in zip(faithful["file"], faithful["sheet"], strict=True)],
-            "location": faithful["location"],
-            "flag": pd.Series([None] * len(faithful), index=faithful.index, dtype="str"),
-        },
-        index=faithful.index,
+    out = trade_frame(
+        source=SOURCE,
+        reporter=REPORTER,
+        partner=faithful["partner_label"].map(partners),
+        partner_label=faithful["partner_label"],
+        flow=faithful["flow"],
+        value_original=faithful["value_original"],
+        factor=faithful["factor"],
+        unit_original=faithful["unit_original"],
+        currency=CURRENCY,
+        valuation=VALUATION,
+        basis=faithful["basis"],
+        period_start=pd.to_datetime(faithful["period_start"]),
+        period_end=pd.to_datetime(faithful["period_end"]),
+        vintage=faithful["vintage"],
+        citation=sheet_citations(SOURCE, faithful["file"], faithful["sheet"]),
+        location=faithful["location"],
+        flag=pd.Series([None] * len(faithful), index=faithful.index, dtype="str"),
     )
     return out[TIDY_COLUMNS].reset_index(drop=True)
 

@@ -27,12 +27,12 @@ from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
 from etl.sources.base import Dropped, SourceResult, Tidy, read_folder
 from etl.sources.text_files import decode_text, parse_decimal
+from etl.sources.trade_rows import trade_frame
 
 SOURCE = "uz-stat-trade-by-country"
 PATTERNS = ("sdmx_data_*.csv",)
 EACH_FILE = True
 REPORTER = "UZB"
-COMMODITY = "TOTAL"
 VALUATION = "unknown"
 # Dataset id (from the file name) -> (flow, currency, factor, unit_original)
 DATASETS = {
@@ -188,33 +188,27 @@ def _tidy(
     long: pd.DataFrame, file: str, flow: str, currency: str, factor: float, unit: str
 ) -> pd.DataFrame:
     bounds = [periods.year_period(y) for y in long["year"]]
-    value = long["value_original"] * factor
     cite = registry.citation(SOURCE, file)
     world_cite = registry.citation(SOURCE, file, f"World = {WORLD_FLAG}")
     is_world = long["flag"].eq(WORLD_FLAG)
-    return pd.DataFrame(
-        {
-            "source": SOURCE,
-            "reporter": REPORTER,
-            "partner": long["partner"],
-            "partner_label": long["partner_label"],
-            "partner_is_aggregate": long["partner"].map(countries.is_aggregate).astype(bool),
-            "commodity": COMMODITY,
-            "flow": flow,
-            "value": value,
-            "value_original": long["value_original"],
-            "unit_original": unit,
-            "currency": currency,
-            "value_usd": value if currency == "USD" else float("nan"),
-            "valuation": VALUATION,
-            "basis": "year",
-            "period_start": [b[0] for b in bounds],
-            "period_end": [b[1] for b in bounds],
-            "vintage": f"edition with data to {long['year'].max()}",
-            "citation": is_world.map({True: world_cite, False: cite}),
-            "flag": long["flag"].astype("string"),
-            "location": long["location"],
-        }
+    return trade_frame(
+        source=SOURCE,
+        reporter=REPORTER,
+        partner=long["partner"],
+        partner_label=long["partner_label"],
+        flow=flow,
+        value_original=long["value_original"],
+        factor=factor,
+        unit_original=unit,
+        currency=currency,
+        valuation=VALUATION,
+        basis="year",
+        period_start=[b[0] for b in bounds],
+        period_end=[b[1] for b in bounds],
+        vintage=f"edition with data to {long['year'].max()}",
+        citation=is_world.map({True: world_cite, False: cite}),
+        flag=long["flag"].astype("string"),
+        location=long["location"],
     )
 
 
