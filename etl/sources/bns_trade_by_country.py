@@ -769,19 +769,13 @@ def tidy(long: pd.DataFrame) -> pd.DataFrame:
     """Published long rows -> the Trade frame (value in USD, one row per partner x flow)."""
     long = _periods(long)
     out = trade_frame(
+        long,
         source=SOURCE,
         reporter=REPORTER,
-        partner=long["partner"],
-        partner_label=long["partner_label"],
-        flow=long["flow"],
-        value_original=long["value_original"],
         factor=UNIT_FACTOR,
         unit_original=UNIT_ORIGINAL,
         currency=CURRENCY,
         valuation=long["flow"].map(VALUATION),
-        basis=long["basis"],
-        period_start=long["period_start"],
-        period_end=long["period_end"],
         vintage=long["edition_year"].map(lambda y: f"{y} edition"),
         citation=sheet_citations(SOURCE, long["file"], long["sheet"]),
         flag=pd.Series(pd.NA, index=long.index, dtype="string"),

@@ -364,16 +364,9 @@ def _tidy(mapped: pd.DataFrame) -> pd.DataFrame:
     years = mapped["year_label"].astype(int)
     bounds = [periods.year_period(y) for y in years]
     tidy = trade_frame(
+        mapped,
         source=SOURCE,
-        reporter=mapped["reporter"],
-        partner=mapped["partner"],
-        partner_label=mapped["partner_label"],
-        flow=mapped["flow"],
-        value_original=mapped["value_original"],
         factor=mapped["factor"],
-        unit_original=mapped["unit_original"],
-        currency=mapped["currency"],
-        valuation=mapped["valuation"],
         basis="year",
         period_start=[b[0] for b in bounds],
         period_end=[b[1] for b in bounds],

@@ -369,12 +369,9 @@ def _tidy(long: pd.DataFrame) -> pd.DataFrame:
     bounds = [periods.year_period(y) for y in long["year"]]
     last_year = long.groupby("file")["year"].transform("max")
     return trade_frame(
+        long,
         source=SOURCE,
         reporter=REPORTER,
-        partner=long["partner"],
-        partner_label=long["partner_label"],
-        flow=long["flow"],
-        value_original=long["value_original"],
         factor=unit.map(lambda u: u[1]),
         unit_original=long["unit"],
         currency=unit.map(lambda u: u[0]),

@@ -246,22 +246,16 @@ def tidy(faithful: pd.DataFrame, partners: dict[str, str]) -> pd.DataFrame:
 
     `partners` maps each partner_label to its code (already checked by the caller)."""
     out = trade_frame(
+        faithful,
         source=SOURCE,
         reporter=REPORTER,
         partner=faithful["partner_label"].map(partners),
-        partner_label=faithful["partner_label"],
-        flow=faithful["flow"],
-        value_original=faithful["value_original"],
         factor=faithful["factor"],
-        unit_original=faithful["unit_original"],
         currency=CURRENCY,
         valuation=VALUATION,
-        basis=faithful["basis"],
         period_start=pd.to_datetime(faithful["period_start"]),
         period_end=pd.to_datetime(faithful["period_end"]),
-        vintage=faithful["vintage"],
         citation=sheet_citations(SOURCE, faithful["file"], faithful["sheet"]),
-        location=faithful["location"],
         flag=pd.Series([None] * len(faithful), index=faithful.index, dtype="str"),
     )
     return out[TIDY_COLUMNS].reset_index(drop=True)

@@ -18,58 +18,53 @@ from etl import countries, registry
 TOTAL = "TOTAL"
 
 Column = pd.Series | str | float | list
+# What a reader must give, as a keyword or as a column of its rows of the same name.
+GIVEN = (
+    "reporter", "partner", "partner_label", "flow", "value_original", "unit_original", "currency",
+    "valuation", "basis", "period_start", "period_end", "vintage", "citation", "location", "flag",
+)  # fmt: skip
 
 
 def trade_frame(
-    *,
-    source: str,
-    reporter: Column,
-    partner: pd.Series,
-    partner_label: Column,
-    flow: Column,
-    value_original: pd.Series,
-    factor: Column,
-    unit_original: Column,
-    currency: Column,
-    valuation: Column,
-    basis: Column,
-    period_start: Column,
-    period_end: Column,
-    vintage: Column,
-    citation: Column,
-    location: Column,
-    flag: Column,
+    rows: pd.DataFrame, *, source: str, factor: Column, **given: Column
 ) -> pd.DataFrame:
-    """Trade rows on `partner`'s index (callers that sort by their own columns keep it).
+    """Trade rows on `rows`' index (callers that sort by their own columns keep it).
 
-    Scalars are repeated on every row; lists and Series must have one item per row."""
-    original = value_original.astype(float)
+    Each name in GIVEN is the keyword's value when given (a scalar repeated on every row, or one
+    item per row), else the column of `rows` of that name."""
+    missing = [n for n in GIVEN if n not in given and n not in rows.columns]
+    unknown = set(given) - set(GIVEN)
+    if missing or unknown:
+        raise TypeError(f"trade_frame: missing {missing}, unknown {sorted(unknown)}")
+    col = {n: given[n] if n in given else rows[n] for n in GIVEN}
+    partner = pd.Series(col["partner"], index=rows.index)
+    original = pd.Series(col["value_original"], index=rows.index).astype(float)
     value = original * (factor.astype(float) if isinstance(factor, pd.Series) else float(factor))
-    is_usd = pd.Series(currency, index=partner.index).eq("USD")
+    is_usd = pd.Series(col["currency"], index=rows.index).eq("USD")
     return pd.DataFrame(
         {
             "source": source,
-            "reporter": reporter,
+            "reporter": col["reporter"],
             "partner": partner,
-            "partner_label": partner_label,
+            "partner_label": col["partner_label"],
             "partner_is_aggregate": partner.map(countries.is_aggregate).astype(bool),
             "commodity": TOTAL,
-            "flow": flow,
+            "flow": col["flow"],
             "value": value,
             "value_original": original,
-            "unit_original": unit_original,
-            "currency": currency,
+            "unit_original": col["unit_original"],
+            "currency": col["currency"],
             "value_usd": value.where(is_usd),
-            "valuation": valuation,
-            "basis": basis,
-            "period_start": period_start,
-            "period_end": period_end,
-            "vintage": vintage,
-            "citation": citation,
-            "flag": flag,
-            "location": location,
+            "valuation": col["valuation"],
+            "basis": col["basis"],
+            "period_start": col["period_start"],
+            "period_end": col["period_end"],
+            "vintage": col["vintage"],
+            "citation": col["citation"],
+            "flag": col["flag"],
+            "location": col["location"],
         },
-        index=partner.index,
+        index=rows.index,
     )
 
 

@@ -192,12 +192,10 @@ def _tidy(
     world_cite = registry.citation(SOURCE, file, f"World = {WORLD_FLAG}")
     is_world = long["flag"].eq(WORLD_FLAG)
     return trade_frame(
+        long,
         source=SOURCE,
         reporter=REPORTER,
-        partner=long["partner"],
-        partner_label=long["partner_label"],
         flow=flow,
-        value_original=long["value_original"],
         factor=factor,
         unit_original=unit,
         currency=currency,
@@ -208,7 +206,6 @@ def _tidy(
         vintage=f"edition with data to {long['year'].max()}",
         citation=is_world.map({True: world_cite, False: cite}),
         flag=long["flag"].astype("string"),
-        location=long["location"],
     )
 
 
