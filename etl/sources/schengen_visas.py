@@ -33,6 +33,14 @@ Caveats, by edition:
   (`etl.visa_checks`); `etl.metrics.visa_summary` marks them.
 - The 2020 edition's Description sheet still speaks of 2019 (text not updated); the year comes from
   the file name and the Description sheet only cross-checks it.
+
+Earlier editions (legacy `.xls` too) are read when the column map lists their headings: 2013
+(sheet 'Complete data', "A visas" / "C visas" headings, a 'Totals by third country' pivot) and
+2014-2018 (today's layout, with footnote markers such as 'Total LTVs issued 2)'). Their tables
+end in summary rows that are not consulates ('Selection Sub total in 2013', 'Total worldwide
+2013', 'Share of subtotal on worldwide total') and footnotes in the first column ('1) For
+Germany: only MEVs ...'): both are dropped with their reason, and 'Total worldwide' cross-checks
+the consulate rows. The 2009-2012 layouts are refused with the reason (LAYOUTS_NOT_READ).
 """
 
 from __future__ import annotations
@@ -61,12 +69,33 @@ from etl.sources.workbooks import check_workbook, column_letter, parser_failed
 SOURCE = "eu-schengen-visa-stats"
 FAMILY = "schengen"
 TABLE = "visas"
-PATTERNS = ("*.xlsx",)
-NO_FILES = "no .xlsx workbook found"
+PATTERNS = ("*.xlsx", "*.xls")  # .xls: the legacy editions up to 2013
+NO_FILES = "no .xlsx or .xls workbook found"
 # EACH_FILE is False: one consulate may appear in two editions' overlapping tables (warnings).
 HEADER_SEARCH_ROWS = 30
 MAIN_SHEET = "data for consulates"
-TOTALS_SHEET = "totals - third country"
+MAIN_SHEETS = (MAIN_SHEET, "complete data")  # 'Complete data': the 2013 edition
+TOTALS_SHEETS = ("totals - third country", "totals by third country")  # 2014-2024, 2013
+# Layouts recognised by a header cell and refused with the reason, seen in the EC files kept by
+# mogenshobolth/eu-visa-policy under legacy/data/bronze/ (statistiques2009.xls,
+# synthese_2010_with_filters_en.xls, synthese_2011_with_filters_en.xls,
+# synthese_2012_with_filters_en.xlsx; header row 1). In 2011-2012 'C visas applied for' equals C
+# visas issued + not issued (928 of the 1,282 consulates issuing LTVs in 2011; 102 match issued +
+# LTVs + not issued), while from 2013 applications include LTVs (847 of 1,165 in 2013).
+LAYOUTS_NOT_READ = {
+    "c visas issued (including mev)": (
+        "the 2011-2012 layout ('C visas issued (including MEV)'): its 'C visas applied for' leaves "
+        "out applications for LTVs, which every edition from 2013 counts, so it would publish "
+        "another measure under the same name; the edition is not read: take it out of the folder "
+        "(editions from 2013 on are read)"
+    ),
+    "ue / schengen country": (
+        "the 2009-2010 layout ('UE / Schengen Country', 'Third Country', 'Town'; A, B and C "
+        "visas issued, but refusals only as 'Total A,B,C visas not issued' and no ATV "
+        "applications): uniform visas not issued and ATVs applied for cannot be told apart, "
+        "so the edition is not read; take it out of the folder (editions from 2011 on are read)"
+    ),
+}
 
 # Header spellings by edition: etl/column_maps/schengen_visas.csv (one row per spelling).
 COLUMN_MAP = Path(__file__).parents[1] / "column_maps" / "schengen_visas.csv"
@@ -248,17 +277,26 @@ def sheet_rows(book: python_calamine.CalamineWorkbook, sheet: str) -> list[list[
     return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
 
 
+# Summary rows under a table: totals, the filtered 'Selection Sub total' and its share (2013-2018).
+SUMMARY_RE = re.compile(r"total|share")
+
+
 def row_kind(labels: dict[str, object], numbers: list[object]) -> str:
-    """'consulate', 'total', 'note', 'empty' or 'incomplete' (labels partly missing)."""
+    """'consulate', 'total', 'note', 'empty' or 'incomplete' (labels partly missing).
+
+    A single label cell with no count is a note: the 2014-2015 editions put footnotes in the
+    state column ('1) For Germany: only MEVs valid for more than 1 year are included').
+    """
     present = {k for k, v in labels.items() if not is_blank(v)}
-    if not present and all(is_blank(v) for v in numbers):
+    no_counts = all(is_blank(v) for v in numbers)
+    if not present and no_counts:
         return "empty"
     if present == {"state", "country", "consulate"}:
         return "consulate"
-    if "state" in present or "country" in present:
+    if ("state" in present or "country" in present) and not (len(present) == 1 and no_counts):
         return "incomplete"
     text = " ".join(str(v) for v in labels.values() if not is_blank(v)).casefold()
-    return "total" if re.search(r"total|share", text) else "note"
+    return "total" if SUMMARY_RE.search(text) else "note"
 
 
 def table_records(
@@ -344,13 +382,13 @@ def classify_tables(
     """The 'Data for consulates' sheet and the other consulate tables, by name then by header.
 
     A consulate table is any sheet with a state / country / consulate header row. The main one is
-    named 'Data for consulates' (after normalising); failing that, the only table headed
-    'Schengen State'. Every other consulate table holds states not fully applying Schengen.
+    named 'Data for consulates' (or an earlier name, MAIN_SHEETS); failing that, the only table
+    headed 'Schengen State'. Every other consulate table holds states not fully applying Schengen.
     """
     tables = [
         name for name, rows in heads.items() if find_header(rows, column_map().labels) is not None
     ]
-    main = [n for n in tables if norm(n) == MAIN_SHEET]
+    main = [n for n in tables if norm(n) in MAIN_SHEETS]
     if not main:
         main = [
             n
@@ -363,9 +401,23 @@ def classify_tables(
     return main[0], [n for n in tables if n != main[0]]
 
 
+def layout_not_read(heads: dict[str, list[list[object]]]) -> tuple[str, int, str, str] | None:
+    """(sheet, 1-based row, header cell, reason) of a layout this reader refuses, else None."""
+    for name, rows in heads.items():
+        for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+            for value in row:
+                reason = LAYOUTS_NOT_READ.get(norm(value))
+                if reason is not None:
+                    return name, i + 1, str(value).strip(), reason
+    return None
+
+
 def read_totals(rows: list[list[object]]) -> dict[str, float]:
     """'Totals - third country': country label -> uniform visas issued, for the cross-check."""
-    found = find_header(rows, (column_map().label("country"), _totals_issued()))
+    issued = _totals_issued()
+    # 2013's totals sheet is a pivot table: 'Sum of Total C uniform visas issued (including MEV)'.
+    pivot = (*issued.headers, *(f"sum of {h}" for h in issued.headers))
+    found = find_header(rows, (column_map().label("country"), Column("issued", "", pivot)))
     if found is None:
         return {}
     h, idx = found
@@ -413,6 +465,11 @@ def read_workbook(path: Path) -> Workbook:
                 )
             ]
         )
+    refused = layout_not_read(heads)
+    if refused is not None:
+        sheet, row, header, reason = refused
+        where = f"sheet '{sheet}', row {row}"
+        raise InputError([Problem(file, where, header, header, f"not read: {reason}")])
     main, others = classify_tables(heads)
     if main is None:
         raise InputError(
@@ -438,7 +495,7 @@ def read_workbook(path: Path) -> Workbook:
         problems += extra
     if problems:
         raise InputError(problems)
-    totals_sheet = [n for n in heads if norm(n).startswith(TOTALS_SHEET)]
+    totals_sheet = [n for n in heads if norm(n).startswith(TOTALS_SHEETS)]
     totals = read_totals(heads[totals_sheet[0]]) if totals_sheet else {}
     if not totals:
         warnings.append(f"{file}: no 'Totals - third country' table; cross-check skipped")
@@ -482,6 +539,12 @@ def city_name(label: str) -> str:
 HC_RE = re.compile(r"\s*\((H\.?\s?C\.?)\)\s*$", re.IGNORECASE)
 
 
+# The 2014-2015 editions store some counts as computed floats a rounding error away from a whole
+# number (2014, 'Data for consulates' row 129: 26591.999999999996): read as that whole number, with
+# a warning per file. A real fraction (0.5) is still refused.
+FLOAT_NOISE = 1e-6
+
+
 def count_value(raw: object) -> int | str | None:
     """An int, None for a blank cell, or the rule the cell breaks."""
     if is_blank(raw):
@@ -494,10 +557,17 @@ def count_value(raw: object) -> int | str | None:
             return "text in a numeric cell: a count must be a whole number >= 0"
         return int(text)
     if isinstance(raw, (int, float)):
-        if not math.isfinite(raw) or raw < 0 or raw != int(raw):
+        if not math.isfinite(raw) or raw < 0:
             return "a count must be a whole number >= 0"
-        return int(raw)
+        if raw != int(raw) and abs(raw - round(raw)) > FLOAT_NOISE:
+            return "a count must be a whole number >= 0"
+        return round(raw)
     return "a count must be a whole number >= 0"
+
+
+def float_noise(raw: object) -> bool:
+    """True for a whole number stored with a binary rounding error (26591.999999999996)."""
+    return isinstance(raw, float) and math.isfinite(raw) and raw != int(raw)
 
 
 @cache
@@ -513,7 +583,7 @@ def _row_dropped(frame: pd.DataFrame) -> list[Dropped]:
     out: list[Dropped] = []
     reasons = {
         "total": "subtotal, total or share row: an aggregate of the consulate rows",
-        "note": "note row without a state or country",
+        "note": "note row: a footnote, or text without a state, country and counts",
         "unused_columns": "columns not published: rates and shares (derivable), multiple-entry "
         "visas (a subset of issued), 'Total ATVs and ...' sums, national-sheet LTVs",
     }
@@ -585,6 +655,7 @@ class _Builder:
         self.cities: dict[str, str] = {}
         self.citations: dict[str, str] = {}
         self.reported: set[tuple[str, str, str]] = set()
+        self.noise: dict[str, list[str]] = defaultdict(list)
 
     def add(self, rec: Any) -> None:
         value = count_value(rec.raw)
@@ -596,6 +667,10 @@ class _Builder:
                 Problem(rec.file, rec.location, rec.header.strip(), shorten(rec.raw), value)
             )
             return
+        if float_noise(rec.raw):
+            self.noise[rec.file].append(
+                f"{rec.location}, column '{rec.header.strip()}': {rec.raw!r}"
+            )
         place = self.place(rec)
         if place is None:
             return
@@ -694,6 +769,11 @@ def _normalize(frame: pd.DataFrame) -> Normalized:
     tidy["count"] = tidy["count"].astype("int64")
     dropped = _row_dropped(frame) + build.dropped + build.blank_cells()
     warnings = _check_total_rows(frame, tidy) + _overlap_warnings(tidy) + _excess_warnings(tidy)
+    warnings += [
+        f"{file}: {len(cells)} counts stored as floats a rounding error away from a whole number "
+        f"were read as that number (first: {cells[0]})"
+        for file, cells in build.noise.items()
+    ]
     return Normalized(tidy, dropped, warnings)
 
 

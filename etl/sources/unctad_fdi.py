@@ -7,6 +7,11 @@ a header line of R-made names whose first name is the host ("Kazakhstan", "CHINA
 sheet's cell texts. The hierarchy is the column a name stands in (World, economic grouping,
 region, sub-region, economy); groupings are kept and flagged as aggregates.
 
+UNCTAD's original workbook (`webdiaeia2014d3_<ISO3>.xls`) is read too: the same grid without R's
+row-number column, its first row holding the host name that R took for the header line, so a
+sheet row number equals the CSV line number. Its first sheet ('inflows') is read; a number stored
+as a number (not as display text) is taken as stored.
+
 Caveat: the concept differs by host. UNCTAD compiles each host's central-bank figures: Kazakhstan's
 are gross inflows (footnote "Data refer to gross inflows."), the others net flows, which
 may be negative. The measure is read from the footnote, never assumed the same for all hosts.
@@ -34,10 +39,12 @@ from etl.sources.text_files import (
     ends_cut_short,
     short_row_problem,
 )
+from etl.sources.workbooks import open_workbook
 
 SOURCE = "unctad-bilateral-fdi"
-PATTERNS = ("*.csv",)
-NO_FILES = "no UNCTAD host-economy CSV files found"
+PATTERNS = ("*.csv", "*.xls")  # R's CSV dumps, UNCTAD's original workbooks
+NO_FILES = "no UNCTAD host-economy CSV or .xls files found"
+WORKBOOK_SUFFIXES = (".xls", ".xlsx")
 EACH_FILE = True  # one host economy per file
 VINTAGE = "2014 edition"
 TABLE_TITLE = "table 1. fdi flows in the host economy"
@@ -54,6 +61,8 @@ AGGREGATE_ONLY_LEVELS = (0, 1)
 # Thousands are separated by a space; UNCTAD's number format prints a minus as "- -", "--" or
 # "-- " before the digits ("- -5", "-- 156", "--1 234"). A single "-" is accepted too.
 _NUMBER = re.compile(r"(?P<minus>-\s?-?\s?)?(?P<digits>\d{1,3}(?: \d{3})+|\d+)")
+# A number cell of the original workbook, as `_cell_text` writes it ('4557', '-5', '4556.7').
+_STORED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _SPACES = str.maketrans({"\xa0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " "})
 _YEAR = re.compile(r"\d{4}")
 _STEM_CODE = re.compile(r"(?:^|[_\-\s.])([A-Za-z]{3})$")
@@ -106,9 +115,44 @@ def _norm(text: str) -> str:
     return " ".join(str(text).translate(_SPACES).split()).casefold()
 
 
+def _cell_text(value: object) -> str:
+    """A workbook cell as the grid's text: numbers as stored ('4557', '-5', '4556.7')."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    return str(value)
+
+
+def _workbook_grid(path: Path) -> tuple[str, str, list[tuple[int, list[str]]], int]:
+    """The original .xls: row 1 holds the host name, the table starts in row 2, column A."""
+    name, rows = open_workbook(
+        path,
+        lambda book: (
+            book.sheet_names[0],
+            book.get_sheet_by_name(book.sheet_names[0]).to_python(skip_empty_area=False),
+        ),
+        "cannot open as an Excel workbook",
+    )
+    cells = [[_cell_text(v) for v in row] for row in rows]
+    if not cells:
+        raise InputError([Problem(path.name, f"sheet '{name}'", "-", "", "the sheet is empty")])
+    host_label = next((c for c in cells[0] if c.strip()), "")
+    body = [(i + 1, row) for i, row in enumerate(cells) if i and any(c.strip() for c in row)]
+    return "xls", host_label, body, 1
+
+
 def _grid(path: Path, problems: list[Problem]) -> tuple[str, str, list[tuple[int, list[str]]], int]:
     """The encoding, the R header's first name (the host), the rows as (file line, cells) and
     the CSV column (1-based) of the grid's first column."""
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        try:
+            return _workbook_grid(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            return "", "", [], 1
     text, encoding = _decode(path, problems)
     if text is None:
         return "", "", [], 1
@@ -468,10 +512,15 @@ def _normalize_file(file: str, part: pd.DataFrame, problems: list[Problem]) -> p
         problems.append(problem)
     unit_original, factor, currency = UNITS[_norm(str(first["unit_text"]))]
     codes = _investor_codes(file, part, problems)
+    from_workbook = first["encoding"] == "xls"  # number cells stored as numbers, not display text
     rows: list[dict[str, object]] = []
     for rec in part.itertuples(index=False):
         try:
-            number = parse_unctad_number(str(rec.text))
+            number = (
+                float(rec.text)
+                if from_workbook and _STORED_NUMBER.fullmatch(str(rec.text))
+                else parse_unctad_number(str(rec.text))
+            )
         except ValueError as exc:
             problems.append(
                 Problem(file, str(rec.location), str(rec.year), shorten(rec.text), str(exc))
@@ -583,5 +632,5 @@ def tidy_frames(faithful: pd.DataFrame) -> Tidy:
 
 
 def load(folder: Path) -> SourceResult:
-    """Every host-economy CSV in `folder` -> one "fdi" frame; all problems reported together."""
+    """Every host-economy CSV or .xls in `folder` -> one "fdi" frame; all problems together."""
     return read_folder(sys.modules[__name__], folder)

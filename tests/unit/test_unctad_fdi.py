@@ -321,5 +321,5 @@ def test_windows_1252_file_is_decoded_with_a_warning(tmp_path: Path) -> None:
 
 
 def test_empty_folder_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no UNCTAD host-economy CSV files found"):
+    with pytest.raises(InputError, match=r"no UNCTAD host-economy CSV or \.xls files found"):
         unctad_fdi.load(tmp_path)
