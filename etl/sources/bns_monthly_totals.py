@@ -24,7 +24,9 @@ SOURCE = "bns-kz-monthly-trade-totals"
 PATTERNS = ("*.csv",)
 NO_FILES = "no exports.csv or imports.csv"
 EACH_FILE = True  # one flow per file; `finish` derives turnover from both
-VINTAGE = "2026-09-04 download"
+# The files say neither release nor download date, and each month BNS republishes them with one
+# more month: the vintage is the month the folder's data end with ("data to 2026-06").
+VINTAGE = "data to {:%Y-%m}"
 REPORTER = "KAZ"
 PARTNER = "WLD"
 PARTNER_LABEL = "Total (Republic of Kazakhstan)"
@@ -159,7 +161,7 @@ def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     out["unit_original"] = UNIT
     out["currency"] = "USD"
     out["value_usd"] = out["value"]
-    out["vintage"] = VINTAGE
+    out["vintage"] = VINTAGE.format(out["period_start"].max()) if len(out) else ""
     out["flag"] = None
     return out
 
@@ -223,6 +225,10 @@ def finish(tidy: Tidy, reads: list[FileRead]) -> Tidy:
     """Turnover where both flows have the month, and warnings for months missing in a flow."""
     flows = tidy.frames["trade"]
     trade = pd.concat([flows, turnover(flows)], ignore_index=True)
+    # One edition for the folder (exports and imports are released together): turnover and its
+    # two flows must share a vintage for the turnover check and the newest-vintage choice.
+    if len(trade):
+        trade["vintage"] = VINTAGE.format(trade["period_start"].max())
     return Tidy({"trade": trade}, tidy.dropped, tidy.warnings + _gaps(flows))
 
 

@@ -434,17 +434,14 @@ def parse_grid(grid: pd.DataFrame, file: str, sheet: str) -> SheetTable | None:
     problems: list[Problem] = []
     warnings: list[str] = []
     rows: list[dict[str, object]] = []
+    extra: dict[int, list[int]] = {}
     for r in range(layout.first_body_row, cells.shape[0]):
         label = _text(cells[r, layout.name_col])
         numbers = _read_row(cells, r, layout, file, sheet, problems)
         has_numbers = any(not math.isnan(v) for v in numbers.values())
-        extra = [c for c in range(cells.shape[1]) if c not in used and _text(cells[r, c])]
-        for c in extra:
-            warnings.append(
-                f"{file}: {_where(sheet, r)}, column {column_letter(c)}: value "
-                f"{shorten(cells[r, c])!r} lies outside the table's headed columns; "
-                "ignored"
-            )
+        for c in range(cells.shape[1]):
+            if c not in used and _text(cells[r, c]):
+                extra.setdefault(c, []).append(r)
         if not label and not has_numbers:
             continue
         if not label:
@@ -466,6 +463,15 @@ def parse_grid(grid: pd.DataFrame, file: str, sheet: str) -> SheetTable | None:
                 "label_column": column_letter(layout.name_col),
                 **{f"{flow}_column": column_letter(layout.value_cols[flow]) for flow in FLOWS},
             }
+        )
+    # One warning per column: a later edition may add a whole column (a balance, a share).
+    for c, at in extra.items():
+        heading = _heading(cells, layout, c).split(" ", 1)[1].strip("()")
+        rows_at = f"row {at[0] + 1}" if len(at) == 1 else f"rows {at[0] + 1}–{at[-1] + 1}"
+        warnings.append(
+            f"{file}: sheet '{sheet}', {rows_at}, column {column_letter(c)} «{heading}»: "
+            f"{len(at)} value(s) (first {shorten(cells[at[0], c])!r}) lie outside the columns "
+            "this reader knows; not read"
         )
     if not rows:
         problems.append(Problem(file, _where(sheet), "table", "(empty)", RULE_EMPTY))
@@ -601,11 +607,17 @@ def _dedupe(long: pd.DataFrame) -> tuple[pd.DataFrame, list[Dropped], list[Probl
     dropped: list[Dropped] = []
     problems: list[Problem] = []
     drop_index: list[int] = []
+    clashes: dict[tuple[str, str, str], list[str]] = {}
     for _, group in long[dup].groupby(key, sort=False):
         first = group.iloc[0]
         for idx, row in group.iloc[1:].iterrows():
             same = math.isclose(row["value_original"], first["value_original"], rel_tol=1e-12)
             where = f"{first['file']} {first['location']}"
+            if not same and row["file"] != first["file"]:
+                # Two files claim one edition of a year: one report per pair, not per cell.
+                shown = f"{row['partner']} {row['flow']} {row['value_original']} vs {where}"
+                clashes.setdefault((first["file"], row["file"], row["sheet"]), []).append(shown)
+                continue
             if same:
                 drop_index.append(idx)
                 dropped.append(
@@ -629,6 +641,19 @@ def _dedupe(long: pd.DataFrame) -> tuple[pd.DataFrame, list[Dropped], list[Probl
                         f" at {where}); remove one of the rows",
                     )
                 )
+    for (first_file, file, sheet), shown in clashes.items():
+        year = long.loc[long["file"] == file, "edition_year"].iat[0]
+        problems.append(
+            Problem(
+                file,
+                _where(sheet),
+                "-",
+                f"{len(shown)} values differ, e.g. {shown[0]}",
+                f"{first_file} and {file} both hold the {year} edition (newest year {year}) "
+                "with different values: keep one of the two files in the folder (the one the "
+                "publisher released last)",
+            )
+        )
     return long.drop(index=drop_index), dropped, problems
 
 

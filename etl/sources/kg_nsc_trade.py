@@ -26,13 +26,13 @@ import pandas as pd
 
 from etl import countries, periods
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import Dropped, SourceResult, Tidy, read_folder
+from etl.sources.base import Dropped, FileRead, SourceResult, Tidy, read_folder
 from etl.sources.text_files import parse_decimal
 from etl.sources.trade_rows import sheet_citations, trade_frame
 from etl.sources.workbooks import column_letter, open_workbook, sheet_rows
 
 SOURCE = "kg-nsc-foreign-trade"
-PATTERNS = ("*_by_country.xlsx",)
+PATTERNS = ("*_by_country*.xlsx",)  # later editions: "..._by_country_2024.xlsx"
 EACH_FILE = True
 REPORTER = "KGZ"
 FAMILY = "kg_nsc"  # English labels; etl/country_names/kg_nsc.csv, then pycountry, then ru.csv
@@ -44,6 +44,7 @@ UNITS = {
     "тыс долларов сша": ("USD", 1e3, "thousand USD"),
     "миң акш доллары": ("USD", 1e3, "thousand USD"),
     "million us dollars": ("USD", 1e6, "million USD"),
+    "млн акш доллары": ("USD", 1e6, "million USD"),
     "млн долларов сша": ("USD", 1e6, "million USD"),
 }
 UNIT_HINT = re.compile(
@@ -94,6 +95,7 @@ class Sheet:
     label_cols: tuple[int, int, int]
     years: dict[int, tuple[int, str | None, str]]  # column -> (year, marker, header as written)
     footnotes: dict[str, str]
+    others: tuple[tuple[int, str], ...] = ()  # headed columns right of the labels, not years
 
 
 def cell_text(value: object) -> str:
@@ -194,7 +196,12 @@ def _layout(file: str, sheet: str, rows: list[list]) -> Sheet | None:
             if hit:
                 footnotes.setdefault(hit.group(1), hit.group(2))
     unit_name = next(iter(found))
-    return Sheet(flows.pop(), unit_name, title, header, label_cols, years, footnotes)
+    others = tuple(
+        (j, cell_text(v))
+        for j, v in enumerate(rows[header])
+        if j > label_cols[2] and j not in years and cell_text(v)
+    )
+    return Sheet(flows.pop(), unit_name, title, header, label_cols, years, footnotes, others)
 
 
 def _cell_has_value(value: object) -> bool:
@@ -202,6 +209,11 @@ def _cell_has_value(value: object) -> bool:
 
 
 def read(path: Path) -> pd.DataFrame:
+    """Faithful long frame (see `read_file`)."""
+    return read_file(path).frame
+
+
+def read_file(path: Path) -> FileRead:
     """Faithful long frame: one row per partner row x year column, cells as in the file.
 
     Footnote rows under the table come back with year None and their text in the labels.
@@ -211,6 +223,7 @@ def read(path: Path) -> pd.DataFrame:
     sheets = open_workbook(path, sheet_rows, fix="download the file again")
     records: list[tuple] = []
     problems: list[Problem] = []
+    warnings: list[str] = []
     tables = 0
     for name, rows in sheets:
         try:
@@ -221,6 +234,12 @@ def read(path: Path) -> pd.DataFrame:
         if layout is None:
             continue
         tables += 1
+        # A later edition may add a column that is not a year (a share, a growth rate).
+        for j, heading in layout.others:
+            warnings.append(
+                f"{path.name}: {place(name, layout.header_row, j)} «{shorten(heading)}»: "
+                "not a year column; not read"
+            )
         ky, ru, en = layout.label_cols
         for i in range(layout.header_row + 1, len(rows)):
             row = rows[i]
@@ -241,7 +260,8 @@ def read(path: Path) -> pd.DataFrame:
         problems.append(Problem(path.name, "-", "-", "-", "no sheet holds a table of years"))
     if problems:
         raise InputError(problems)
-    return pd.DataFrame.from_records(records, columns=FAITHFUL_COLUMNS)
+    return FileRead(path, pd.DataFrame.from_records(records, columns=FAITHFUL_COLUMNS),
+                    warnings=warnings)  # fmt: skip
 
 
 def partner_code(label_en: str, label_ru: str) -> str:

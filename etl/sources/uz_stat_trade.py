@@ -25,7 +25,7 @@ import pycountry
 
 from etl import countries, periods, registry
 from etl.errors import InputError, Problem, shorten
-from etl.sources.base import Dropped, SourceResult, Tidy, read_folder
+from etl.sources.base import Dropped, FileRead, SourceResult, Tidy, read_folder
 from etl.sources.text_files import decode_text, parse_decimal
 from etl.sources.trade_rows import trade_frame
 
@@ -39,7 +39,10 @@ DATASETS = {
     "1105": ("export", "USD", 1e3, "thousand USD"),
     "1176": ("import", "USD", 1e3, "thousand USD"),
 }
-FILE_NAME = re.compile(r"^sdmx_data_(\d+)\.csv$", re.IGNORECASE)
+# 'sdmx_data_1105.csv' as downloaded; a later download kept beside it may carry a suffix
+# ('sdmx_data_1105 (1).csv', 'sdmx_data_1105_2024.csv').
+FILE_NAME = re.compile(r"^sdmx_data_(\d+)(?:[ _.(-][^/]*)?\.csv$", re.IGNORECASE)
+HEADER_SEARCH = 5  # title lines a later edition may put above the header
 LABEL_COLUMNS = ["Code", "Klassifikator", "Klassifikator_ru", "Klassifikator_en"]
 YEAR = re.compile(r"^(?:19|20)\d{2}$")
 # M49 codes pycountry does not hold (as current or former ISO 3166 numeric codes).
@@ -56,6 +59,14 @@ RULE_NUMBER = "expected a number in thousand USD with a decimal point, or an emp
 RULE_NEGATIVE = "exports and imports cannot be negative"
 RULE_TWICE = "the same partner code appears twice"
 RULE_FIELDS = "the line has a different number of fields than the header"
+RULE_UNKNOWN_COLUMN = (
+    "a column that is neither a label nor a year: it may change what the values mean (a unit, "
+    "a flow); if it does not, remove the column and run again"
+)
+RULE_SAME_EDITION = (
+    "two files hold the same dataset with data to the same year: keep one of them in the folder "
+    "(the later download)"
+)
 
 FAITHFUL_COLUMNS = [
     "file",
@@ -80,14 +91,23 @@ def read(path: Path) -> pd.DataFrame:
     rows = list(csv.reader(io.StringIO(text, newline="")))
     if not rows:
         raise InputError([Problem(name, "line 1", "-", "", "the file is empty")])
-    header = [h.strip() for h in rows[0]]
+    at = next(
+        (i for i, row in enumerate(rows[:HEADER_SEARCH]) if [h.strip() for h in row[:4]]
+         == LABEL_COLUMNS),
+        0,
+    )  # fmt: skip
+    header = [h.strip() for h in rows[at]]
     years = [(j, h) for j, h in enumerate(header) if YEAR.match(h)]
+    where = f"line {at + 1}"
     if header[:4] != LABEL_COLUMNS or not years:
+        raise InputError([Problem(name, where, "header", shorten(",".join(header)), RULE_COLUMNS)])
+    unknown = [h for j, h in enumerate(header) if j >= 4 and not YEAR.match(h)]
+    if unknown:
         raise InputError(
-            [Problem(name, "line 1", "header", shorten(",".join(header)), RULE_COLUMNS)]
+            [Problem(name, where, "header", shorten(h), RULE_UNKNOWN_COLUMN) for h in unknown]
         )
     records, problems = [], []
-    for line, fields in enumerate(rows[1:], start=2):
+    for line, fields in enumerate(rows[at + 1 :], start=at + 2):
         if not any(f.strip() for f in fields):
             continue
         if len(fields) != len(header):
@@ -207,6 +227,25 @@ def _tidy(
         citation=is_world.map({True: world_cite, False: cite}),
         flag=long["flag"].astype("string"),
     )
+
+
+def finish(tidy: Tidy, reads: list[FileRead]) -> Tidy:
+    """Refuse two files of one dataset and edition (their rows would share every key); files
+    of one dataset with different last years are kept side by side as vintages."""
+    seen: dict[tuple[str, str], str] = {}
+    problems = []
+    for got in reads:
+        hit = FILE_NAME.match(got.path.name)
+        if got.unread is not None or hit is None or got.frame.empty:
+            continue
+        edition = (hit.group(1), str(got.frame["year"].max()))
+        if edition in seen:
+            value = f"dataset {edition[0]}, data to {edition[1]}, also in {seen[edition]}"
+            problems.append(Problem(got.path.name, "whole file", "-", value, RULE_SAME_EDITION))
+        seen.setdefault(edition, got.path.name)
+    if problems:
+        raise InputError(problems)
+    return tidy
 
 
 def normalize(frame: pd.DataFrame) -> pd.DataFrame:

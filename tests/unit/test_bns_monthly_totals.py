@@ -47,7 +47,7 @@ def test_values_are_usd_single_months_kazakhstan_to_world(tmp_path: Path) -> Non
     assert set(df["basis"]) == {"month"} and set(df["currency"]) == {"USD"}
     assert set(df["unit_original"]) == {"thousand USD"}
     assert (df["value_usd"] == df["value"]).all()
-    assert set(df["vintage"]) == {"2026-09-04 download"}
+    assert set(df["vintage"]) == {"data to 2024-03"}  # the month the data end with
     valuation = df.drop_duplicates("flow").set_index("flow")["valuation"].to_dict()
     assert valuation == {"export": "FOB", "import": "CIF", "turnover": "unknown"}
     feb = df[(df["flow"] == "export") & (df["period_start"].dt.month == 2)]
