@@ -8,8 +8,9 @@ A large reader module declares `STREAMED = True` and provides `data_files(folder
 
 One task per block: the reader's own parse and normalisation, `fx.add_usd`, the pandera Trade
 rules (`chunk_schema`), then the rows written under `<out>/year=YYYY/reporter=XXX/` (hive
-partitions, so pyarrow datasets and DuckDB read one year or reporter without the rest). A task
-hands back only its problems, its dropped-rows log and its commodity-total rows, so memory is
+partitions, so pyarrow datasets and DuckDB read one year or reporter without the rest), and its
+commodity-total rows under `<out>/_totals/` (read back by the pipeline for trade.parquet and the
+derived frames). A task hands back only its problems and its dropped-rows log, so memory is
 bounded by the blocks in flight, never by the source. Keys are checked across every block and file
 by DuckDB over the written partitions; a repeat names every place it occurs.
 
@@ -22,6 +23,7 @@ must see the raw files and the output folder at the same paths (a shared filesys
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,11 +31,12 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pandas as pd
 import pandera.errors as pa_errors
 import pandera.pandas as pa
 import pyarrow as pa_arrow
-import pyarrow.dataset as pa_ds
+import pyarrow.parquet as pq
 
 from etl import fx, periods, schemas
 from etl.errors import InputError, Problem
@@ -81,9 +84,6 @@ TRADE_ARROW = pa_arrow.schema(
         ("flag", _TEXT),
         ("location", pa_arrow.string()),
     ]
-)
-_PARTITIONING = pa_ds.partitioning(
-    pa_arrow.schema([("year", pa_arrow.int32()), ("reporter", pa_arrow.string())]), flavor="hive"
 )
 
 
@@ -135,13 +135,12 @@ class BlockOutcome:
     rows_out: int = 0
     problems: list[Problem] = field(default_factory=list)
     dropped: object = None  # the reader's DropLog
-    totals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def run_block(module: ModuleType, block: Block, out: Path) -> BlockOutcome:
-    """Read, validate and write one block; hand back its problems, drops and commodity totals."""
+def run_block(module: ModuleType, block: Block, out: Path, source: str) -> BlockOutcome:
+    """Read, validate and write one block (its rows under `out`, its commodity totals under
+    `out/_totals/`); hand back its problems and drops."""
     outcome = BlockOutcome(dropped=module.DropLog())
-    totals = []
     try:
         for i, frame in enumerate(_frames(module, block, outcome.dropped)):
             outcome.rows_in += len(frame)
@@ -152,12 +151,13 @@ def run_block(module: ModuleType, block: Block, out: Path) -> BlockOutcome:
                 outcome.problems += schemas.schema_problems("trade", frame, exc)
             if outcome.problems:
                 continue  # keep scanning for problems, write nothing more
-            _write_partitions(frame, out, f"part-{block.number:06d}-{i:04d}")
+            # Named by source too: two large sources write into the same partitions.
+            name = f"{source}-{block.number:06d}-{i:04d}"
+            _write_partitions(frame, out, name)
+            _write_totals(frame, out / TOTALS, name)
             outcome.rows_out += len(frame)
-            totals.append(_commodity_totals(frame))
     except InputError as exc:
         outcome.problems += exc.problems
-    outcome.totals = pd.concat(totals, ignore_index=True) if totals else pd.DataFrame()
     return outcome
 
 
@@ -169,29 +169,85 @@ def _frames(module: ModuleType, block: Block, dropped: object) -> Iterator[pd.Da
         yield module.read_block(block.path, block.start, block.end, block.first_line, dropped)
 
 
+def _write_options(table: pa_arrow.Table) -> dict:
+    """Parquet dictionary pages for the dictionary columns only: trying them on the float and
+    `location` columns (a distinct value per row) costs half the write time and makes files
+    larger; no statistics on `location`, which no query filters on."""
+    dictionary = [f.name for f in table.schema if pa_arrow.types.is_dictionary(f.type)]
+    stats = [n for n in table.column_names if n != "location"]
+    return {"compression": "zstd", "use_dictionary": dictionary, "write_statistics": stats}
+
+
 def _write_partitions(frame: pd.DataFrame, out: Path, name: str) -> None:
+    """`frame` as hive partitions `out/year=Y/reporter=R/<name>-0.parquet` (the partition
+    columns in the path, not the file). Rows are grouped with one stable numpy sort (a block
+    is mostly grouped already) and each group written as a zero-copy slice."""
     if not len(frame):
         return
-    table = to_arrow(frame)
-    year = pa_arrow.array(frame["period_start"].dt.year.to_numpy(dtype="int32"), pa_arrow.int32())
-    table = table.append_column("year", year)
-    pa_ds.write_dataset(
-        table,
-        out,
-        format="parquet",
-        partitioning=_PARTITIONING,
-        basename_template=f"{name}-{{i}}.parquet",
-        existing_data_behavior="overwrite_or_ignore",
-        file_options=pa_ds.ParquetFileFormat().make_write_options(compression="zstd"),
-        max_partitions=100_000,
-        use_threads=False,  # the scheduler already runs one task per core
-    )
+    table = to_arrow(frame).drop_columns(["reporter"])
+    codes, names = pd.factorize(frame["reporter"])
+    width = len(names) + 1
+    key = frame["period_start"].dt.year.to_numpy(dtype="int64") * width + codes
+    order = np.argsort(key, kind="stable")
+    if (np.diff(order) != 1).any():
+        table = table.take(pa_arrow.array(order))
+        key = key[order]
+    cuts = [0, *(np.flatnonzero(np.diff(key)) + 1).tolist(), len(key)]
+    options = _write_options(table)
+    for start, end in itertools.pairwise(cuts):
+        year, code = divmod(int(key[start]), width)
+        folder = out / f"year={year}" / f"reporter={names[code]}"
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table.slice(start, end - start), folder / f"{name}-0.parquet", **options)
 
 
-def _commodity_totals(chunk: pd.DataFrame) -> pd.DataFrame:
-    """The block's all-commodity rows, text as plain strings: what the derived frames need."""
-    text = {c: str for c in chunk.columns if isinstance(chunk[c].dtype, pd.CategoricalDtype)}
-    return chunk[chunk["commodity"] == "TOTAL"].astype(text)
+# Where a task leaves its commodity-total rows (inside `out`, so a cluster's workers write them
+# where the raw rows go; pyarrow datasets skip "_" folders). The pipeline reads them back into
+# trade.parquet and removes the folder before publishing.
+TOTALS = "_totals"
+
+
+def plain_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with categorical columns as plain strings (what etl.metrics concatenates)."""
+    text = {c: str for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
+    return frame.astype(text)
+
+
+def _write_totals(frame: pd.DataFrame, folder: Path, name: str) -> None:
+    """The block's all-commodity rows, what the derived frames need, as a parquet file with the
+    frame's own columns: text as plain strings, so its dictionaries hold only the values present."""
+    totals = frame[frame["commodity"] == "TOTAL"]
+    if not len(totals):
+        return
+    text = [c for c in totals.columns if isinstance(totals[c].dtype, pd.CategoricalDtype)]
+    table = pa_arrow.Table.from_pandas(plain_text(totals), preserve_index=False)
+    # Text dictionary-encoded; other types as pandas has them (datetime64[ns]), so the derived
+    # frames see the same dtypes as the block had.
+    types = [TRADE_ARROW.field(f.name) if f.name in text else f for f in table.schema]
+    table = table.cast(pa_arrow.schema(types))
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, folder / f"{name}.parquet", **_write_options(table))
+
+
+def read_totals(out: Path) -> pa_arrow.Table | None:
+    """Every block's commodity-total rows in block order (a file per source, block and chunk,
+    named in that order), or None when there are none."""
+    files = sorted((out / TOTALS).glob("*.parquet"))
+    if not files:
+        return None
+    tables = [pq.read_table(f) for f in files]
+    return pa_arrow.concat_tables(tables, promote_options="default").unify_dictionaries()
+
+
+def as_trade_arrow(table: pa_arrow.Table) -> pa_arrow.Table:
+    """`table` with every TRADE_ARROW column, in order (a missing one as nulls)."""
+    columns = [
+        table.column(f.name).cast(f.type)
+        if f.name in table.column_names
+        else pa_arrow.nulls(len(table), f.type)
+        for f in TRADE_ARROW
+    ]
+    return pa_arrow.table(columns, schema=TRADE_ARROW)
 
 
 # ---- the plan and the run ----------------------------------------------------------------------
@@ -230,7 +286,6 @@ def plan(
 @dataclass
 class SourceOutcome:
     result: SourceResult
-    totals: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     steps: dict[str, float] = field(default_factory=dict)  # plan, blocks, keys: seconds each
@@ -254,7 +309,7 @@ def run_source(
 
         blocks = plan(module, files, compute, block_bytes)
         steps["plan"] = time.perf_counter() - t0
-        tasks = [dask.delayed(run_block)(module, b, out, dask_key_name=f"block-{b.number}")
+        tasks = [dask.delayed(run_block)(module, b, out, source, dask_key_name=f"block-{b.number}")
                  for b in blocks]  # fmt: skip
         outcomes: tuple[BlockOutcome, ...] = compute(*tasks)
         steps["blocks"] = time.perf_counter() - t0 - steps["plan"]
@@ -287,11 +342,9 @@ def run_source(
         rows_out={"trade_large": rows_out},
         unread=unread_files(module, folder, files),
     )
-    parts = [o.totals for o in outcomes if len(o.totals)]
-    totals = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     seconds = round(time.perf_counter() - t0, 3)
     steps = {k: round(v, 3) for k, v in steps.items()}
-    return SourceOutcome(result, totals, problems, seconds, steps)
+    return SourceOutcome(result, problems, seconds, steps)
 
 
 class _compute:
@@ -339,7 +392,8 @@ def unread_files(module: ModuleType, folder: Path, files: list[Path]) -> list[di
 
 
 def duckdb_glob(out: Path) -> str:
-    return str(out / "**" / "*.parquet")
+    """The partitions' files (not the `_totals` folder beside them)."""
+    return str(out / "year=*" / "reporter=*" / "*.parquet")
 
 
 def _sql_text(text: str) -> str:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from etl import engine, fx, labels, metrics, periods, registry, schemas, snapshots, sources
@@ -191,17 +192,29 @@ def _write(
     the dashboard charts); every row of a large source is in trade_large/year=Y/reporter=R/.
     """
     frames = out.frames
-    streamed_totals = _stream_sources(streamed, raw, staging / LARGE, results, log, out.scheduler)
+    _stream_sources(streamed, raw, staging / LARGE, results, log, out.scheduler)
     log.stop_on_problems()
     trade_file = staging / "trade.parquet"
-    trade_rows = pd.concat([frames["trade"], *streamed_totals], ignore_index=True)
-    pq.write_table(engine.to_arrow(trade_rows), trade_file, compression="zstd")
+    # The large sources' commodity totals come back from the tasks' files (etl.engine), in block
+    # order, once: written into trade.parquet beside the in-memory sources' rows, then derived.
+    totals = engine.read_totals(staging / LARGE) if streamed else None
+    trade_table = engine.to_arrow(frames["trade"])
+    if totals is not None:
+        shutil.rmtree(staging / LARGE / engine.TOTALS)
+        trade_table = pa.concat_tables([trade_table, engine.as_trade_arrow(totals)])
+        trade_table = trade_table.unify_dictionaries()
+    pq.write_table(trade_table.combine_chunks(), trade_file, compression="zstd")
+    trade_rows = len(trade_table)
 
     with log.timed("derive"):
         for_metrics = dict(frames)
-        if streamed_totals:
-            for_metrics["trade"] = pd.concat([frames["trade"], *streamed_totals], ignore_index=True)
+        if totals is not None:
+            del trade_table  # from here on the totals are in memory once, as the metrics need
+            large, totals = engine.plain_text(totals.to_pandas()), None
+            for_metrics["trade"] = pd.concat([frames["trade"], large], ignore_index=True)
+            del large
         derived = _derive(for_metrics, out.facts)
+        del for_metrics
 
     with log.timed("write"):
         outputs = {**frames, "facts": out.facts, **derived}
@@ -227,7 +240,7 @@ def _write(
             entry["latest_period_end"] = None if end is None else end.date().isoformat()
             metadata["sources"][source] = entry
         _write_json(staging / "metadata.json", metadata)
-        counts = {name: len(frame) for name, frame in outputs.items()} | {"trade": len(trade_rows)}
+        counts = {name: len(frame) for name, frame in outputs.items()} | {"trade": trade_rows}
         if streamed:
             counts[LARGE] = sum(r.rows_out.get(LARGE, 0) for r in results)
         report = _report(results, out.files, counts, log)
@@ -254,9 +267,9 @@ LARGE = "trade_large"
 def _stream_sources(
     streamed: list[str], raw: Path, out: Path, results: list[SourceResult], log: _Log,
     scheduler: str | None,
-) -> list[pd.DataFrame]:  # fmt: skip
-    """Each large source read, validated and written by the engine; its commodity totals."""
-    totals = []
+) -> None:  # fmt: skip
+    """Each large source read, validated and written by the engine (its commodity totals under
+    `out/_totals/`, see etl.engine.read_totals)."""
     if streamed:
         out.mkdir(parents=True, exist_ok=True)
     for source in streamed:
@@ -267,9 +280,6 @@ def _stream_sources(
         log.problems += outcome.problems
         log.timings[f"read+validate+write:{source}"] = outcome.seconds
         log.timings |= {f"{step}:{source}": t for step, t in outcome.steps.items()}
-        if len(outcome.totals):
-            totals.append(outcome.totals)
-    return totals
 
 
 def _metadata(manifest: Path | None) -> dict:

@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ROOT / "docs"
+# TRADEBOARD_BENCH_DOCS: a trial run's figures elsewhere, not over the published ones.
+DOCS = Path(os.environ.get("TRADEBOARD_BENCH_DOCS", ROOT / "docs"))
 DEFAULT_SIZES = (1_000_000, 5_000_000, 20_000_000)
 PARTS = ("etl", "cluster", "callbacks", "first_render", "png")
 CLUSTER_ROWS = 20_000_000
@@ -60,6 +61,15 @@ def targets(result: dict) -> list[tuple[str, str, bool | None]]:
                 r["ratio_to_floor"] <= 1.5,
             )
         )
+    if 5_000_000 in etl and "cpu_ratio_to_floor" in etl[5_000_000]:
+        r = etl[5_000_000]
+        rows.append(
+            (
+                "ETL 5M rows CPU time <= 1.5x the DuckDB floor's (steadier under other load)",
+                f"{r['cpu_ratio_to_floor']}x ({r['etl_cpu_s']} vs {r['duckdb_floor_cpu_s']} s)",
+                r["cpu_ratio_to_floor"] <= 1.5,
+            )
+        )
     if 20_000_000 in etl:
         r = etl[20_000_000]
         rows.append(
@@ -93,6 +103,7 @@ def targets(result: dict) -> list[tuple[str, str, bool | None]]:
         for key, what in (
             ("us_per_row", "whole run"),
             ("us_per_row_marginal", "above the fixed start-up cost"),
+            ("cpu_us_per_row_marginal", "CPU time above the start-up's"),
         ):
             if all(key in r for r in etl.values()):
                 base = etl[1_000_000][key]

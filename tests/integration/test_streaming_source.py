@@ -64,3 +64,45 @@ def test_the_same_key_in_two_files_is_refused_and_nothing_is_published(raw: Path
     assert err.value.problems[-1].rule == "further repeated keys"
     assert not clean.exists()
     assert not list(tmp_path.glob(".clean.tmp-*"))
+
+
+def test_trade_parquet_holds_exactly_the_large_sources_commodity_totals(raw: Path, tmp_path: Path):
+    """The tasks leave their TOTAL rows in files that the pipeline reads back into trade.parquet
+    (row for row, every column) and then removes: nothing but partitions is published."""
+    clean = tmp_path / "clean"
+    pipeline.run(raw, clean, paths.facts_file(), only=["un-comtrade"])
+    large = pd.read_parquet(clean / "trade_large", filters=[("commodity", "==", "TOTAL")])
+    large = large.drop(columns="year")
+    totals = pd.read_parquet(clean / "trade.parquet")
+
+    def plain(frame: pd.DataFrame) -> pd.DataFrame:
+        text = {c: str for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
+        return frame.astype(text).sort_values("location", ignore_index=True)
+
+    pd.testing.assert_frame_equal(plain(totals), plain(large)[list(totals.columns)])
+    assert totals["location"].tolist() == sorted(
+        totals["location"], key=lambda p: int(p.rsplit(" ", 1)[1])
+    )  # in file order (one generated file), as the blocks read them
+    # Only year=Y folders: the tasks' _totals folder is gone.
+    assert all(p.name.startswith("year=") for p in (clean / "trade_large").iterdir())
+
+
+def test_two_large_sources_in_the_same_partitions_keep_every_row(raw: Path, tmp_path: Path):
+    """Both Comtrade folders write blocks numbered from 0 into the same year/reporter folders:
+    the files are named by source, so the second never replaces the first's."""
+    both = tmp_path / "raw"
+    shutil.copytree(raw, both)
+    plus = both / "un-comtrade-plus-2023-2024"
+    shutil.copytree(both / "un-comtrade", plus)
+    clean = tmp_path / "clean"
+    report = pipeline.run(
+        both, clean, paths.facts_file(), only=["un-comtrade", "un-comtrade-plus-2023-2024"]
+    )
+    one = report["sources"]["un-comtrade"]["rows_out"]["trade_large"]
+    assert report["sources"]["un-comtrade-plus-2023-2024"]["rows_out"]["trade_large"] == one
+    trade = pd.read_parquet(clean / "trade_large")
+    assert len(trade) == 2 * one == report["tables"]["trade_large"]
+    assert trade.groupby("source", observed=True).size().to_dict() == {
+        "un-comtrade": one,
+        "un-comtrade-plus-2023-2024": one,
+    }
