@@ -17,6 +17,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
 from dashboard.data import CleanData, large_trade
@@ -82,9 +83,38 @@ def frame(data: CleanData, name: str) -> pd.DataFrame:
 
 
 def plain(df: pd.DataFrame) -> pd.DataFrame:
-    """Categoricals to plain objects, so comparisons and groupbys on a small slice are simple."""
-    cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
-    return df.astype({c: object for c in cats}) if cats else df
+    """Categoricals to plain objects, so comparisons and groupbys on a small slice are simple.
+
+    Each column's categories are converted once (`_plain_categories`) and the slice's codes
+    index them: `astype(object)` converted the arrow-backed categories again on every query.
+    """
+    cats = [c for c, t in df.dtypes.items() if isinstance(t, pd.CategoricalDtype)]
+    if not cats:
+        return df
+    out = df.copy(deep=False)
+    for c in cats:
+        column = df[c]
+        values = _plain_categories(column.dtype).take(column.cat.codes.to_numpy())
+        out[c] = pd.Series(values, index=df.index, dtype=object, name=c)
+    return out
+
+
+# id(dtype) -> (dtype, its categories as objects, then the missing value for code -1); the
+# dtype is kept so its id is not reused. Frames load once per data version: a few dtypes.
+_categories: dict[int, tuple[pd.CategoricalDtype, np.ndarray]] = {}
+
+
+def _plain_categories(dtype: pd.CategoricalDtype) -> np.ndarray:
+    hit = _categories.get(id(dtype))
+    if hit is None or hit[0] is not dtype:
+        # code -1 (missing) indexes the last item: whatever astype(object) gives for it
+        every = pd.Categorical.from_codes([*range(len(dtype.categories)), -1], dtype=dtype)
+        values = np.asarray(every.astype(object), dtype=object)
+        with _lock:
+            if len(_categories) > 1024:  # older data versions' dtypes
+                _categories.clear()
+            _categories[id(dtype)] = hit = (dtype, values)
+    return hit[1]
 
 
 def year_of(frame_: pd.DataFrame) -> pd.Series:

@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.figures.common import Context, empty_figure, finish, fmt_amount, sources_note
+from dashboard.figures.lean import Bar, Figure, Scatter, builds
 from dashboard.state import ViewState
 from dashboard.theme import FLOW_COLOURS
 from etl import countries
@@ -41,6 +42,7 @@ class Check(Protocol):
     def text(self) -> str: ...
 
 
+@builds
 def turnover(flows: pd.DataFrame, source: str | None, state: ViewState, ctx: Context) -> go.Figure:
     """Exports and imports stacked (= turnover) per year, the latest year's total annotated.
 
@@ -55,11 +57,11 @@ def turnover(flows: pd.DataFrame, source: str | None, state: ViewState, ctx: Con
     wide = flows.pivot_table(index="year", columns="flow", values="value", aggfunc="first")
     currency = str(flows["currency"].iloc[0])
     short = ctx.sources.short(str(source))
-    fig = go.Figure()
+    fig = Figure()
     for flow, label in (("export", f"{reporter}'s exports"), ("import", f"{reporter}'s imports")):
         if flow in wide:
             fig.add_trace(
-                go.Bar(
+                Bar(
                     x=wide.index,
                     y=wide[flow] / 1e9,
                     name=label,
@@ -71,7 +73,7 @@ def turnover(flows: pd.DataFrame, source: str | None, state: ViewState, ctx: Con
             )
     if "turnover" in wide:
         fig.add_trace(
-            go.Scatter(
+            Scatter(
                 x=wide.index,
                 y=wide["turnover"] / 1e9,
                 name="Turnover",
@@ -122,11 +124,11 @@ def turnover(flows: pd.DataFrame, source: str | None, state: ViewState, ctx: Con
 NOT_CHECKABLE = "not checkable"
 
 
-def _not_checkable(fig: go.Figure, checks: Sequence[Check], colour: str) -> None:
+def _not_checkable(fig: Figure, checks: Sequence[Check], colour: str) -> None:
     """Claims with no official value to compare: their rows say so in words, at the left edge,
     and carry no marker on the % axis (a point at 0 would read as an exact match)."""
     fig.add_trace(
-        go.Scatter(
+        Scatter(
             x=[None] * len(checks),  # the row exists on the category axis; nothing is plotted
             y=[c.label for c in checks],
             mode="markers",
@@ -149,6 +151,7 @@ def _not_checkable(fig: go.Figure, checks: Sequence[Check], colour: str) -> None
         )
 
 
+@builds
 def facts_chart(checks: Sequence[Check], state: ViewState, ctx: Context) -> go.Figure:
     """Each curated figure's difference from the official value, coloured by the verdict.
 
@@ -160,7 +163,7 @@ def facts_chart(checks: Sequence[Check], state: ViewState, ctx: Context) -> go.F
     if not checks:
         return empty_figure(f"No curated published figures about {reporter} and {partner}.", title)
     checks = checks[::-1]  # first fact at the top
-    fig = go.Figure()
+    fig = Figure()
     for status, colour in STATUS_COLOURS.items():
         mine = [c for c in checks if c.status == status]
         if not mine:
@@ -181,7 +184,7 @@ def facts_chart(checks: Sequence[Check], state: ViewState, ctx: Context) -> go.F
             for c in mine
         ]
         fig.add_trace(
-            go.Scatter(
+            Scatter(
                 x=x,
                 y=[c.label for c in mine],
                 mode="markers+text",
@@ -200,7 +203,7 @@ def facts_chart(checks: Sequence[Check], state: ViewState, ctx: Context) -> go.F
             )
         )
     fig.add_vline(x=0, line=dict(color="#777", width=1))
-    top = max(0.3, *(abs(t) for tr in fig.data for t in tr.x if t is not None))
+    top = max(0.3, *(abs(t) for tr in fig.data for t in tr["x"] if t is not None))
     fig.update_layout(
         xaxis=dict(
             title="Stated value vs official value (% difference; 0 = identical)",

@@ -18,14 +18,9 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.figures.lean import Figure, builds
 from dashboard.sources import SourceNames
-from dashboard.theme import (
-    OTHER_COLOUR,
-    TEMPLATE_NAME,
-    partner_colour,
-    partner_colours,
-    register_template,
-)
+from dashboard.theme import OTHER_COLOUR, partner_colour, partner_colours, template_json
 from etl import countries
 from etl.labels import FDI_MEASURE_TITLE, FLOW_TITLE
 
@@ -204,12 +199,11 @@ def fmt_count(value: float | None) -> str:
 
 
 def finish(
-    fig: go.Figure, *, title: str, subtitle: str, source: str, as_of: str, height: int = 520
-) -> go.Figure:
+    fig: Figure, *, title: str, subtitle: str, source: str, as_of: str, height: int = 520
+) -> Figure:
     """Apply the template, the two-line title and the in-figure source footnote."""
-    register_template()
+    fig.layout["template"] = template_json()
     fig.update_layout(
-        template=TEMPLATE_NAME,
         title=dict(
             text=f"<b>{title}</b><br><span style='font-size:13px;color:#555'>{subtitle}</span>"
         ),
@@ -230,12 +224,12 @@ def finish(
     return fig
 
 
-def empty_figure(message: str, title: str = "", height: int = 520) -> go.Figure:
+@builds
+def empty_figure(message: str, title: str = "", height: int = 520) -> Figure:
     """A figure that states why there is no chart (no data for this selection), never blank axes."""
-    register_template()
-    fig = go.Figure()
+    fig = Figure()
+    fig.layout["template"] = template_json()
     fig.update_layout(
-        template=TEMPLATE_NAME,
         height=height,
         title=dict(text=f"<b>{title}</b>" if title else ""),
         xaxis=dict(visible=False),
@@ -252,7 +246,7 @@ def empty_figure(message: str, title: str = "", height: int = 520) -> go.Figure:
             )
         ],
     )
-    fig.layout.meta = {"empty": True, "message": message}
+    fig.layout["meta"] = {"empty": True, "message": message}
     return fig
 
 
@@ -261,21 +255,21 @@ def no_data(message: str, title: str) -> go.Figure:
     return empty_figure(message, title, height=EMPTY_HEIGHT)
 
 
-def place_notes(fig: go.Figure, below: int, top: int = TOP) -> None:
+def place_notes(fig: Figure, below: int, top: int = TOP) -> None:
     """Title at the top edge; the source footnote `below` px under the plot, whatever the height.
 
     `finish` places the footnote at a fraction of the plot height, which lands on tick labels
     or axis titles once a chart is shorter or taller than the default; pixels do not.
     """
-    for ann in fig.layout.annotations:
-        if str(ann.text).startswith("Source:"):
+    for ann in fig.layout.get("annotations", []):
+        if str(ann.get("text")).startswith("Source:"):
             ann.update(y=0, yanchor="top", yshift=-below)
     fig.update_layout(
         title=dict(y=1, yanchor="top", pad=dict(t=22)), margin=dict(t=top, b=below + 30)
     )
 
 
-def legend_on_top(fig: go.Figure) -> None:
+def legend_on_top(fig: Figure) -> None:
     """A one-line horizontal legend between the subtitle and the plot, in reading order."""
     fig.update_layout(
         legend=dict(

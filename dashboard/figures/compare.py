@@ -22,6 +22,7 @@ from dashboard.figures.common import (
     possessive,
     unit_for,
 )
+from dashboard.figures.lean import Figure, Scatter, builds
 from dashboard.state import ViewState
 from dashboard.theme import partner_colours
 from etl import countries
@@ -34,6 +35,7 @@ def label(code: str) -> str:
     return f"{name(code)} (group)" if group else name(code)
 
 
+@builds
 def partners_over_time(
     rows: pd.DataFrame, partners: tuple[str, ...], state: ViewState, source: str, ctx: Context
 ) -> go.Figure:
@@ -45,13 +47,13 @@ def partners_over_time(
     currency = str(rows["currency"].iloc[0])
     unit = unit_for(rows["value"].astype(float).tolist(), currency)
     palette = partner_colours(partners)
-    fig = go.Figure()
+    fig = Figure()
     for code in partners:
         part = rows[rows["partner"] == code].sort_values("year")
         if part.empty:
             continue
         fig.add_trace(
-            go.Scatter(
+            Scatter(
                 x=part["year"].astype(int).tolist(),
                 y=(part["value"].astype(float) / unit.divisor).round(4).tolist(),
                 mode="lines+markers",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboard.figures.common import (
     Context,
@@ -20,6 +19,7 @@ from dashboard.figures.common import (
     place_notes,
     possessive,
 )
+from dashboard.figures.lean import Bar, builds, make_subplots
 from dashboard.theme import OTHER_COLOUR
 from etl.labels import FLOW_TITLE
 
@@ -78,6 +78,7 @@ def summary(rows: pd.DataFrame, reporter: str, year: int) -> str:
     return " · ".join(parts)
 
 
+@builds
 def world_rank(
     rows: pd.DataFrame,
     reporter: str,
@@ -101,7 +102,7 @@ def world_rank(
     for col, flow in enumerate(flows, start=1):
         near = neighbours(rows, reporter, year, flow)
         fig.add_trace(
-            go.Bar(
+            Bar(
                 x=(near["value_usd"] / 1e9).round(2).tolist(),
                 y=[
                     f"#{int(r)} {name(c)}"

@@ -24,6 +24,7 @@ from dashboard.figures.common import (
     sources_note,
     unit_for,
 )
+from dashboard.figures.lean import Bar, Figure, Scatter, builds
 from dashboard.state import ViewState
 from dashboard.theme import NEGATIVE, POSITIVE, partner_colour
 from etl import countries, periods
@@ -47,9 +48,9 @@ def _bar_or_line(
     hover: str,
     xaxis: str = "x",
     yaxis: str = "y",
-) -> go.BaseTraceType:
+) -> dict:
     if measure == "inward_stock":
-        return go.Scatter(
+        return Scatter(
             x=x,
             y=y,
             name=name,
@@ -59,7 +60,7 @@ def _bar_or_line(
             xaxis=xaxis,
             yaxis=yaxis,
         )
-    return go.Bar(
+    return Bar(
         x=x, y=y, name=name, marker_color=colour, hovertemplate=hover, xaxis=xaxis, yaxis=yaxis
     )
 
@@ -71,7 +72,7 @@ def _hover(unit: Unit, what: str, source: str, digits: int = 2) -> str:
     )
 
 
-def _two_panels(fig: go.Figure, top: str, bottom: str, top_unit: str, bottom_unit: str) -> None:
+def _two_panels(fig: Figure, top: str, bottom: str, top_unit: str, bottom_unit: str) -> None:
     """Two stacked panels with their own y axes (never one axis for two scales or concepts)."""
     fig.update_layout(
         xaxis=dict(domain=[0, 1], anchor="y", showticklabels=True, dtick=1),
@@ -98,6 +99,7 @@ def _two_panels(fig: go.Figure, top: str, bottom: str, top_unit: str, bottom_uni
         )
 
 
+@builds
 def over_time(rows: pd.DataFrame, source: str | None, state: ViewState, ctx: Context) -> go.Figure:
     """The partner's and the World's series of the selected measure, one source, two panels.
 
@@ -127,7 +129,7 @@ def over_time(rows: pd.DataFrame, source: str | None, state: ViewState, ctx: Con
     currency = str(rows["currency"].iloc[0])
     years = f"{int(rows['year'].min())}–{int(rows['year'].max())}"
     src = ctx.sources.label(source)
-    fig = go.Figure()
+    fig = Figure()
     p_unit = unit_for(p["value"], currency)
     w_unit = unit_for(w["value"], currency)
     if not w.empty and not p.empty:
@@ -204,6 +206,7 @@ def over_time(rows: pd.DataFrame, source: str | None, state: ViewState, ctx: Con
     )
 
 
+@builds
 def top_investors(
     rows: pd.DataFrame, source: str | None, state: ViewState, ctx: Context
 ) -> go.Figure:
@@ -239,8 +242,8 @@ def top_investors(
     # Each country in its own colour (as on every page); the partner stands out by opacity.
     bar_colours = colours(codes)
     src = ctx.sources.label(source)
-    fig = go.Figure(
-        go.Bar(
+    fig = Figure(
+        Bar(
             x=values,
             y=labels,
             orientation="h",
@@ -268,6 +271,7 @@ def top_investors(
     )
 
 
+@builds
 def cumulative(
     window: pd.Series | None,
     flows: pd.DataFrame | None,
@@ -309,9 +313,9 @@ def cumulative(
     peak = [*running.tolist(), *claim_rows.get("stated_value", pd.Series(dtype=float)).tolist()]
     unit = unit_for(peak, currency)
     src = ctx.sources.label(source)
-    fig = go.Figure()
+    fig = Figure()
     fig.add_trace(
-        go.Bar(
+        Bar(
             x=flows["year"],
             y=flows["value"] / unit.divisor,
             name="Annual flow",
@@ -321,7 +325,7 @@ def cumulative(
         )
     )
     fig.add_trace(
-        go.Scatter(
+        Scatter(
             x=flows["year"],
             y=running / unit.divisor,
             name=f"Running sum from {lo}",
@@ -367,7 +371,7 @@ def cumulative(
     return fig
 
 
-def _shade_gap(fig: go.Figure, last_year: int, claim_rows: pd.DataFrame, series: str) -> None:
+def _shade_gap(fig: Figure, last_year: int, claim_rows: pd.DataFrame, series: str) -> None:
     """Grey out the years a claim covers but the official series does not, saying which series
     ends where (other sources or measures may reach further: they are not this chart's)."""
     if claim_rows.empty:
@@ -394,14 +398,14 @@ def _shade_gap(fig: go.Figure, last_year: int, claim_rows: pd.DataFrame, series:
     )
 
 
-def _add_claim(fig: go.Figure, claim: object, unit: Unit) -> None:
+def _add_claim(fig: Figure, claim: object, unit: Unit) -> None:
     """A stated figure as an open marker at the end of its window, labelled as a claim."""
     start = pd.Timestamp(claim.period_start).year
     end = pd.Timestamp(claim.period_end).year
     value = float(claim.stated_value) / unit.divisor
     published = str(claim.citation).split(";")[0]
     fig.add_trace(
-        go.Scatter(
+        Scatter(
             x=[end],
             y=[value],
             mode="markers",
@@ -439,6 +443,7 @@ def _add_claim(fig: go.Figure, claim: object, unit: Unit) -> None:
     )
 
 
+@builds
 def gross_vs_net(
     gross: pd.DataFrame, net: pd.DataFrame, state: ViewState, ctx: Context
 ) -> go.Figure:
@@ -455,7 +460,7 @@ def gross_vs_net(
             f"{countries.label(host)} in the bundled sources.",
             title,
         )
-    fig = go.Figure()
+    fig = Figure()
     labels: list[tuple[str, str]] = []
     for rows, measure, axis in ((gross, "gross_inflow", ""), (net, "net_inflow", "2")):
         if rows.empty:
@@ -465,7 +470,7 @@ def gross_vs_net(
         unit = unit_for(rows["value"], currency)
         src = ctx.sources.label(str(rows["source"].iloc[0]))
         fig.add_trace(
-            go.Bar(
+            Bar(
                 x=rows["year"],
                 y=rows["value"] / unit.divisor,
                 name=MEASURE_LABEL[measure],
@@ -492,6 +497,7 @@ def gross_vs_net(
     )
 
 
+@builds
 def world_quarterly(rows: pd.DataFrame | None, state: ViewState, ctx: Context) -> go.Figure:
     """Net FDI inflow into the host from all investors, quarterly (e.g. NBK balance of payments).
 
@@ -514,8 +520,8 @@ def world_quarterly(rows: pd.DataFrame | None, state: ViewState, ctx: Context) -
         for s, e in zip(rows["period_start"], rows["period_end"], strict=True)
     ]
     src = ctx.sources.label(str(source))
-    fig = go.Figure(
-        go.Bar(
+    fig = Figure(
+        Bar(
             x=rows["period_start"],
             y=rows["value"] / unit.divisor,
             marker_color=[POSITIVE if v >= 0 else NEGATIVE for v in rows["value"]],

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboard.figures.common import (
     TOP_WITH_LEGEND,
@@ -21,6 +20,7 @@ from dashboard.figures.common import (
     no_data,
     possessive,
 )
+from dashboard.figures.lean import Bar, Figure, Table, builds, make_subplots
 from etl import countries
 
 TITLE = "Mirror statistics"
@@ -46,6 +46,7 @@ def _message(reporter: str, partner: str) -> str:
     )
 
 
+@builds
 def asymmetry_table(rows: pd.DataFrame, reporter: str, partner: str, ctx: Context) -> go.Figure:
     """The latest years' pairs of declarations with the gap in USD and %, newest first."""
     if rows.empty:
@@ -93,8 +94,8 @@ def asymmetry_table(rows: pd.DataFrame, reporter: str, partner: str, ctx: Contex
         [fmt_amount(v, c, 2) for v, c in zip(rows["gap"], rows["currency"], strict=True)],
         [fmt_pct(v, 1, signed=True) for v in rows["gap_pct"]],
     ]
-    fig = go.Figure(
-        go.Table(
+    fig = Figure(
+        Table(
             columnwidth=[40, 170, 70, 170, 70, 80, 70],
             header=dict(values=[f"<b>{h}</b>" for h in header], align="left", height=30),
             cells=dict(values=cells, align="left", height=40),
@@ -117,6 +118,7 @@ def asymmetry_table(rows: pd.DataFrame, reporter: str, partner: str, ctx: Contex
     return fig
 
 
+@builds
 def asymmetry_chart(rows: pd.DataFrame, reporter: str, partner: str, ctx: Context) -> go.Figure:
     """Gap between the two declarations, % of the partner-declared value, by year and flow."""
     if rows.empty:
@@ -138,7 +140,7 @@ def asymmetry_chart(rows: pd.DataFrame, reporter: str, partner: str, ctx: Contex
             )
         )
         fig.add_trace(
-            go.Bar(
+            Bar(
                 x=g["year"],
                 y=g["gap_pct"] * 100,
                 name=name,

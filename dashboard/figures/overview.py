@@ -26,6 +26,7 @@ from dashboard.figures.common import (
     place_notes,
     possessive,
 )
+from dashboard.figures.lean import Bar, Figure, Scatter, Treemap, builds
 from dashboard.state import ViewState
 from dashboard.theme import FLOW_COLOURS, OTHER_COLOUR
 from etl.labels import FLOW_WORD
@@ -43,6 +44,7 @@ def _in_year(shares: pd.DataFrame, year: int) -> pd.DataFrame:
     return shares[year_of(shares) == year]
 
 
+@builds
 def top_partners(
     shares: pd.DataFrame, state: ViewState, source: str, year: int, ctx: Context
 ) -> go.Figure:
@@ -70,8 +72,8 @@ def top_partners(
     currency = str(top["currency"].iloc[0])
     ranks = ["" if pd.isna(r) else f"#{int(r)}" for r in top["rank"]]
     text = [f"{r} · {fmt_pct(s)}".strip(" ·") for r, s in zip(ranks, top["share"], strict=True)]
-    fig = go.Figure(
-        go.Bar(
+    fig = Figure(
+        Bar(
             x=bn(top["value"]).round(4).tolist(),
             y=labels,
             orientation="h",
@@ -111,6 +113,7 @@ def top_partners(
     return fig
 
 
+@builds
 def partner_treemap(
     shares: pd.DataFrame, state: ViewState, source: str, year: int, ctx: Context
 ) -> go.Figure:
@@ -151,8 +154,8 @@ def partner_treemap(
     elif unallocated > 0.0005 * world_value:
         unallocated_note = f"; {fmt_pct(unallocated / world_value)} not allocated to a country"
     shares = [v / world_value for v in values]
-    fig = go.Figure(
-        go.Treemap(
+    fig = Figure(
+        Treemap(
             labels=labels,
             parents=[""] * len(labels),
             values=[round(v / 1e9, 4) for v in values],
@@ -187,6 +190,7 @@ def partner_treemap(
     return fig
 
 
+@builds
 def share_history(
     shares: pd.DataFrame, state: ViewState, source: str, year: int, ctx: Context
 ) -> go.Figure:
@@ -211,13 +215,13 @@ def share_history(
         .pivot_table(index="year", columns="partner", values="share", observed=True)
         .reindex(index=years, columns=codes)
     )
-    fig = go.Figure()
+    fig = Figure()
     short = ctx.sources.short(source)
     line_colours = dict(zip(codes, colours(codes), strict=True))
     for code in codes:
         values = (wide[code] * 100).round(3)
         fig.add_trace(
-            go.Scatter(
+            Scatter(
                 x=years,
                 y=values.tolist(),
                 name=name(code),
@@ -231,7 +235,7 @@ def share_history(
     if not groups:
         other = (100 - (wide.fillna(0) * 100).sum(axis=1)).clip(lower=0).round(3)
         fig.add_trace(
-            go.Scatter(
+            Scatter(
                 x=years,
                 y=other.tolist(),
                 name="All other partners",
@@ -263,6 +267,7 @@ def share_history(
     return fig
 
 
+@builds
 def totals(rows: pd.DataFrame, state: ViewState, source: str, year: int, ctx: Context) -> go.Figure:
     """Total turnover, exports and imports with the world over time.
 
@@ -272,7 +277,7 @@ def totals(rows: pd.DataFrame, state: ViewState, source: str, year: int, ctx: Co
     if rows.empty:
         return no_data(f"No World totals for {name(state.reporter)} in {source}", title)
     currency = str(rows["currency"].iloc[0])
-    fig = go.Figure()
+    fig = Figure()
     short = ctx.sources.short(source)
     derived = False
     for flow in ("turnover", "export", "import"):
@@ -281,7 +286,7 @@ def totals(rows: pd.DataFrame, state: ViewState, source: str, year: int, ctx: Co
             continue
         derived |= bool((part["derivation"].astype(str) != "").any())
         fig.add_trace(
-            go.Scatter(
+            Scatter(
                 x=part["year"].tolist(),
                 y=bn(part["value"]).round(4).tolist(),
                 name=FLOW_LABEL[flow].split(" (")[0],

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboard.figures.common import (
     FLOW_LABEL,
@@ -29,6 +28,7 @@ from dashboard.figures.common import (
     place_notes,
     possessive,
 )
+from dashboard.figures.lean import Bar, Figure, Scatter, builds, make_subplots
 from dashboard.state import ViewState
 from dashboard.theme import FLOW_COLOURS, NEGATIVE, POSITIVE
 from etl import countries, periods
@@ -52,6 +52,7 @@ def pair(state: ViewState) -> str:
     return f"{name(state.reporter)}–{name(state.partner)}"
 
 
+@builds
 def flows(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) -> go.Figure:
     """Turnover, exports and imports as lines, the balance as bars.
 
@@ -63,11 +64,11 @@ def flows(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) -> go
     currency = str(rows["currency"].iloc[0])
     wide = rows.pivot_table(index="year", columns="flow", values="value", observed=True)
     short = ctx.sources.short(source)
-    fig = go.Figure()
+    fig = Figure()
     if {"export", "import"} <= set(wide.columns):
         balance = (wide["export"] - wide["import"]).dropna()
         fig.add_trace(
-            go.Bar(
+            Bar(
                 x=balance.index.tolist(),
                 y=bn(balance).round(4).tolist(),
                 name="Balance",
@@ -83,7 +84,7 @@ def flows(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) -> go
             continue
         series = wide[flow].dropna()
         fig.add_trace(
-            go.Scatter(
+            Scatter(
                 x=series.index.tolist(),
                 y=bn(series).round(4).tolist(),
                 name=FLOW_LABEL[flow].split(" (")[0],
@@ -112,11 +113,12 @@ def flows(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) -> go
     return fig
 
 
-def _legend_and_footnote(fig: go.Figure, below: int = 32) -> None:
+def _legend_and_footnote(fig: Figure, below: int = 32) -> None:
     legend_on_top(fig)
     place_notes(fig, below, top=TOP_WITH_LEGEND)
 
 
+@builds
 def growth(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) -> go.Figure:
     """Year-on-year change of the selected flow, as bars coloured by sign (rows by year)."""
     title = f"{pair(state)} {FLOW_WORD[state.flow]}: change on the previous year"
@@ -128,8 +130,8 @@ def growth(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) -> g
         )
     currency = str(rows["currency"].iloc[0])
     pct = (rows["yoy_growth"] * 100).round(2)
-    fig = go.Figure(
-        go.Bar(
+    fig = Figure(
+        Bar(
             x=rows["year"].tolist(),
             y=pct.tolist(),
             name=f"{FLOW_LABEL[state.flow]}, y/y %",
@@ -165,6 +167,7 @@ def growth(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) -> g
     return fig
 
 
+@builds
 def ytd(
     rows: pd.DataFrame,
     world_monthly: bool,
@@ -213,9 +216,9 @@ def ytd(
         derived = "turnover = exports + imports (derived)"
     flows_ = [f for f in FLOWS if f in values]
     labels = [FLOW_LABEL[f].split(" (")[0] for f in flows_]
-    fig = go.Figure()
+    fig = Figure()
     fig.add_trace(
-        go.Bar(
+        Bar(
             x=labels,
             y=[round(bn(values[f][1]), 4) for f in flows_],
             name=previous,
@@ -229,7 +232,7 @@ def ytd(
     )
     growth_text = [change(values[f][0] / values[f][1] - 1) if values[f][1] else "" for f in flows_]
     fig.add_trace(
-        go.Bar(
+        Bar(
             x=labels,
             y=[round(bn(values[f][0]), 4) for f in flows_],
             name=current,
@@ -270,6 +273,7 @@ def ytd(
     return fig
 
 
+@builds
 def cagr(
     c: pd.DataFrame | None,
     span: tuple[int, int] | None,
@@ -299,8 +303,8 @@ def cagr(
         )
     currency = str(c["currency"].iloc[0])
     pct = [round(float(c.loc[f, "cagr"]) * 100, 3) for f in flows_]
-    fig = go.Figure(
-        go.Bar(
+    fig = Figure(
+        Bar(
             y=[FLOW_LABEL[f].split(" (")[0] for f in flows_],
             x=pct,
             orientation="h",
@@ -349,6 +353,7 @@ def cagr(
     return fig
 
 
+@builds
 def rank_share(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) -> go.Figure:
     """Partner's share of the reporter's total (top) and its rank among countries (bottom)."""
     title = f"{name(state.partner)} in {possessive(state.reporter)} {FLOW_WORD[state.flow]}"
@@ -368,7 +373,7 @@ def rank_share(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) 
         rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.6, 0.4]
     )
     fig.add_trace(
-        go.Scatter(
+        Scatter(
             x=rows["year"].tolist(),
             y=(rows["share"] * 100).round(3).tolist(),
             mode="lines+markers",
@@ -384,7 +389,7 @@ def rank_share(rows: pd.DataFrame, state: ViewState, source: str, ctx: Context) 
     ranked = rows.dropna(subset=["rank"])
     if not ranked.empty:
         fig.add_trace(
-            go.Scatter(
+            Scatter(
                 x=ranked["year"].tolist(),
                 y=ranked["rank"].astype(int).tolist(),
                 mode="lines+markers+text",
@@ -465,6 +470,7 @@ def mirror_gaps(series: list[dict]) -> list[dict]:
     return gaps
 
 
+@builds
 def mirror(series: list[dict], state: ViewState, flow: str, ctx: Context) -> go.Figure:
     """Reporter-declared vs partner-declared figures for one direction, with their gaps.
 
@@ -520,7 +526,7 @@ def mirror(series: list[dict], state: ViewState, flow: str, ctx: Context) -> go.
         values = s["values"]
         label = _series_name(s, ctx)
         fig.add_trace(
-            go.Scatter(
+            Scatter(
                 x=values.index.tolist(),
                 y=bn(values).round(4).tolist(),
                 name=label,
@@ -542,7 +548,7 @@ def mirror(series: list[dict], state: ViewState, flow: str, ctx: Context) -> go.
         )
         shade, pattern = GAP_STYLES[i % len(GAP_STYLES)]
         fig.add_trace(
-            go.Bar(
+            Bar(
                 x=gap.index.tolist(),
                 y=(gap * 100).round(2).tolist(),
                 name=f"Gap: {label}",

@@ -16,7 +16,6 @@ import re
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboard.figures.common import (
     TOP_WITH_LEGEND,
@@ -31,6 +30,7 @@ from dashboard.figures.common import (
     possessive,
     unit_for,
 )
+from dashboard.figures.lean import Bar, Figure, Scatter, Treemap, builds, make_subplots
 from dashboard.theme import FLOW_COLOURS, OTHER_COLOUR, PALETTE
 from etl import periods, products
 from etl.labels import FLOW_TITLE, FLOW_WORD
@@ -227,6 +227,7 @@ def _title(reporter: str, flow: str, rows: pd.DataFrame, what: str = "by product
     return f"{possessive(reporter)} {FLOW_WORD[flow]} {what}, {period}"
 
 
+@builds
 def composition_treemap(rows: pd.DataFrame, reporter: str, flow: str, ctx: Context) -> go.Figure:
     """Tiles of one breakdown's products, sized by value, labelled with the share of the total.
 
@@ -239,8 +240,8 @@ def composition_treemap(rows: pd.DataFrame, reporter: str, flow: str, ctx: Conte
         )
     pieces, total, denominator = _pieces(rows, TREEMAP_N)
     currency = str(rows["currency"].iloc[0])
-    fig = go.Figure(
-        go.Treemap(
+    fig = Figure(
+        Treemap(
             labels=[p["label"] for p in pieces],
             parents=[""] * len(pieces),
             values=[round(p["value"] / 1e9, 4) for p in pieces],
@@ -274,6 +275,7 @@ def composition_treemap(rows: pd.DataFrame, reporter: str, flow: str, ctx: Conte
     return fig
 
 
+@builds
 def composition_bars(rows: pd.DataFrame, reporter: str, flow: str, ctx: Context) -> go.Figure:
     """Products sorted by value, labelled with the share of the total; the unallocated
     remainder and the goods a partial list leaves out as grey bars at the end."""
@@ -285,8 +287,8 @@ def composition_bars(rows: pd.DataFrame, reporter: str, flow: str, ctx: Context)
     pieces, _, denominator = _pieces(rows, BARS_N)
     currency = str(rows["currency"].iloc[0])
     unit = unit_for([p["value"] for p in pieces], currency)
-    fig = go.Figure(
-        go.Bar(
+    fig = Figure(
+        Bar(
             x=[round(p["value"] / unit.divisor, 4) for p in pieces],
             y=[p["label"] for p in pieces],
             orientation="h",
@@ -348,9 +350,9 @@ def _this_year(
 
 
 def _finish_bars(
-    fig: go.Figure, history: pd.DataFrame, year: int, flow: str, title: str, detail: str,
+    fig: Figure, history: pd.DataFrame, year: int, flow: str, title: str, detail: str,
     ctx: Context, bars: int, right: int,
-) -> go.Figure:  # fmt: skip
+) -> Figure:  # fmt: skip
     """Title, subtitle, source and a height that fits `bars` horizontal bars."""
     rows = history[history["year"] == year]
     finish(
@@ -366,6 +368,7 @@ def _finish_bars(
     return fig
 
 
+@builds
 def growth_by_product(
     growth: pd.DataFrame, history: pd.DataFrame, year: int, reporter: str, flow: str, ctx: Context
 ) -> go.Figure:
@@ -380,8 +383,8 @@ def growth_by_product(
     shown = top.dropna(subset=["growth"])
     currency = str(history["currency"].iloc[0])
     labels = [short_label(r) for _, r in shown.iterrows()]
-    fig = go.Figure(
-        go.Bar(
+    fig = Figure(
+        Bar(
             x=(shown["growth"] * 100).round(2).tolist(),
             y=labels,
             orientation="h",
@@ -407,6 +410,7 @@ def growth_by_product(
     return _finish_bars(fig, history, year, flow, title, detail, ctx, len(shown), right=70)
 
 
+@builds
 def what_changed(
     growth: pd.DataFrame, history: pd.DataFrame, year: int, reporter: str, flow: str, ctx: Context
 ) -> go.Figure:
@@ -420,8 +424,8 @@ def what_changed(
     picked = pd.concat([rises, falls.iloc[::-1]])
     currency = str(history["currency"].iloc[0])
     unit = unit_for(picked["change"].tolist(), currency)
-    fig = go.Figure(
-        go.Bar(
+    fig = Figure(
+        Bar(
             x=(picked["change"] / unit.divisor).round(4).tolist(),
             y=[short_label(r) for _, r in picked.iterrows()],
             orientation="h",
@@ -449,6 +453,7 @@ def what_changed(
     return _finish_bars(fig, history, year, flow, title, detail, ctx, len(picked), right=90)
 
 
+@builds
 def share_over_time(
     history: pd.DataFrame, year: int, reporter: str, flow: str, ctx: Context
 ) -> go.Figure:
@@ -469,13 +474,13 @@ def share_over_time(
     items = history[history["product_code"] != products.UNALLOCATED]
     latest = items[items["year"] == year].sort_values("value", ascending=False)
     codes = latest["product_code"].head(LINES_N).tolist()
-    fig = go.Figure()
+    fig = Figure()
     for i, code in enumerate(codes):
         part = items[items["product_code"] == code].sort_values("year")
         row = part.iloc[-1]
         shares = [v / totals[y] * 100 for v, y in zip(part["value"], part["year"], strict=True)]
         fig.add_trace(
-            go.Scatter(
+            Scatter(
                 x=part["year"].tolist(),
                 y=[round(s, 3) for s in shares],
                 name=short_label(row),
@@ -510,7 +515,7 @@ def share_over_time(
 
 def _concentration(
     rows: pd.DataFrame, *, title: str, subtitle_: str, source: str, ctx: Context, item: str
-) -> go.Figure:
+) -> Figure:
     """Top-1 and top-3 shares (%, left axis) and the HHI (0–1, right axis) per year."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     mode = "lines+markers" if len(rows) > 1 else "markers"
@@ -520,7 +525,7 @@ def _concentration(
         ("top3_share", f"Top-3 {item}s share", PALETTE[1], "solid"),
     ):
         fig.add_trace(
-            go.Scatter(
+            Scatter(
                 x=years,
                 y=(rows[col] * 100).round(2).tolist(),
                 name=label,
@@ -532,7 +537,7 @@ def _concentration(
             secondary_y=False,
         )
     fig.add_trace(
-        go.Scatter(
+        Scatter(
             x=years,
             y=rows["hhi"].round(4).tolist(),
             name="HHI (right axis, 0–1)",
@@ -552,6 +557,7 @@ def _concentration(
     return fig
 
 
+@builds
 def product_concentration(
     conc: pd.DataFrame, history: pd.DataFrame, reporter: str, flow: str, ctx: Context
 ) -> go.Figure:
@@ -595,6 +601,7 @@ def product_concentration(
     )
 
 
+@builds
 def partner_concentration(
     conc: pd.DataFrame, reporter: str, flow: str, source: str | None, ctx: Context
 ) -> go.Figure:
@@ -622,6 +629,7 @@ def partner_concentration(
 # ---- one pair (Partner page) ---------------------------------------------------------------
 
 
+@builds
 def pair_composition(
     rows: pd.DataFrame, reporter: str, partner: str, flow: str, ctx: Context
 ) -> go.Figure:
@@ -654,14 +662,14 @@ def pair_composition(
         for c in codes
     ]
     unit = unit_for(rows["value"].tolist(), currency)
-    fig = go.Figure()
+    fig = Figure()
     for fl in flows:
         part = rows[rows["flow"] == fl].set_index("commodity").reindex(codes)
         total = part["total"].dropna()
         denominator = float(total.iloc[0]) if len(total) else math.nan
         shares = part["value"] / denominator
         fig.add_trace(
-            go.Bar(
+            Bar(
                 x=(part["value"] / unit.divisor).round(4).tolist(),
                 y=labels,
                 orientation="h",

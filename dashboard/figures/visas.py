@@ -25,6 +25,7 @@ from dashboard.figures.common import (
     fmt_pct,
     possessive_name,
 )
+from dashboard.figures.lean import Bar, Figure, Scatter, builds
 from dashboard.state import ViewState
 from dashboard.theme import OTHER_COLOUR, partner_colour
 from etl import countries, periods
@@ -61,13 +62,13 @@ def _exceeding(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _mark_exceeding(
-    fig: go.Figure, flagged: pd.DataFrame, y: list[float], last: int, src: str
+    fig: Figure, flagged: pd.DataFrame, y: list[float], last: int, src: str
 ) -> None:
     """A marker above each flagged year (`last`: the axis's last year), counts in its hover."""
     if flagged.empty:
         return
     fig.add_trace(
-        go.Scatter(
+        Scatter(
             x=flagged["year"].tolist(),
             y=y,
             mode="markers+text",
@@ -90,6 +91,7 @@ def _mark_exceeding(
     )
 
 
+@builds
 def consulates_trend(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figure:
     """Applied / issued / not issued per year at the issuer's consulates in the country."""
     issuer, country = _names(state)
@@ -101,12 +103,12 @@ def consulates_trend(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.F
             title,
         )
     src = ctx.sources.label(str(rows["source"].iloc[0]))
-    fig = go.Figure()
+    fig = Figure()
     for measure in ("applied", "issued", "not_issued"):
         if rows[measure].isna().all():
             continue
         fig.add_trace(
-            go.Bar(
+            Bar(
                 x=rows["year"],
                 y=rows[measure],
                 name=TRACE_NAME[measure],
@@ -144,6 +146,7 @@ def consulates_trend(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.F
     return finish(fig, title=title, subtitle=subtitle, source=src, as_of=ctx.as_of)
 
 
+@builds
 def issuance_rate(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figure:
     issuer, country = _names(state)
     title = f"Share of applications granted at {possessive_name(issuer)} consulates in {country}"
@@ -155,8 +158,8 @@ def issuance_rate(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figu
             title,
         )
     src = ctx.sources.label(str(rows["source"].iloc[0]))
-    fig = go.Figure(
-        go.Scatter(
+    fig = Figure(
+        Scatter(
             x=rows["year"],
             y=rows["issuance_rate"],
             mode="lines+markers+text",
@@ -187,6 +190,7 @@ def issuance_rate(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figu
     return finish(fig, title=title, subtitle=subtitle, source=src, as_of=ctx.as_of)
 
 
+@builds
 def issued_growth(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figure:
     issuer, country = _names(state)
     title = f"Change in visas issued by {possessive_name(issuer)} consulates in {country}"
@@ -200,8 +204,8 @@ def issued_growth(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figu
         )
     src = ctx.sources.label(str(rows["source"].iloc[0]))
     growth = rows["issued_yoy_growth"]
-    fig = go.Figure(
-        go.Bar(
+    fig = Figure(
+        Bar(
             x=rows["year"],
             y=growth,
             text=[fmt_pct(v, signed=True) for v in growth],
@@ -235,6 +239,7 @@ def issued_growth(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figu
     return finish(fig, title=title, subtitle=subtitle, source=src, as_of=ctx.as_of)
 
 
+@builds
 def issuers_compared(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figure:
     """Every Schengen state's consulates in the country, one year, the partner highlighted."""
     country = countries.label(state.reporter)
@@ -252,8 +257,8 @@ def issuers_compared(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.F
     labels = [countries.label(c) for c in in_year["issuer"]]
     codes = in_year["issuer"].astype(str).tolist()
     bar_colours = colours(codes)  # each state its own colour; the partner stands out by opacity
-    fig = go.Figure(
-        go.Bar(
+    fig = Figure(
+        Bar(
             x=in_year[measure],
             y=labels,
             orientation="h",
@@ -287,6 +292,7 @@ def issuers_compared(rows: pd.DataFrame, state: ViewState, ctx: Context) -> go.F
     return finish(fig, title=title, subtitle=subtitle, source=src, as_of=ctx.as_of, height=height)
 
 
+@builds
 def us_monthly(monthly: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figure:
     nationals = countries.label(state.reporter)
     title = f"US nonimmigrant visas issued to nationals of {nationals}, monthly"
@@ -294,8 +300,8 @@ def us_monthly(monthly: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figu
         return empty_figure(f"No US visa issuance data for nationals of {nationals}.", title)
     src = ctx.sources.label(str(monthly["source"].iloc[0]))
     labels = [periods.label("month", s, s) for s in monthly["period_start"]]
-    fig = go.Figure(
-        go.Bar(
+    fig = Figure(
+        Bar(
             x=monthly["period_start"],
             y=monthly["issued"],
             customdata=labels,
@@ -319,6 +325,7 @@ def us_monthly(monthly: pd.DataFrame, state: ViewState, ctx: Context) -> go.Figu
     return finish(fig, title=title, subtitle=subtitle, source=src, as_of=ctx.as_of)
 
 
+@builds
 def us_ytd(monthly: pd.DataFrame, cmp: dict | None, state: ViewState, ctx: Context) -> go.Figure:
     """Cumulative Jan–X per year, the latest year against the same months a year earlier.
 
@@ -333,14 +340,14 @@ def us_ytd(monthly: pd.DataFrame, cmp: dict | None, state: ViewState, ctx: Conte
         )
     src = ctx.sources.label(cmp["source"])
     m = monthly.assign(year=monthly["period_start"].dt.year, month=monthly["period_start"].dt.month)
-    fig = go.Figure()
+    fig = Figure()
     for year, dash_style in ((cmp["year"] - 1, "dot"), (cmp["year"], "solid")):
         y = m[m["year"] == year].sort_values("month")
         complete = y["month"].to_numpy() == range(1, len(y) + 1)
         y = y[complete.cumprod().astype(bool)] if len(y) else y
         months = [periods.MONTH_ABBR[i - 1] for i in y["month"]]
         fig.add_trace(
-            go.Scatter(
+            Scatter(
                 x=months,
                 y=y["issued"].cumsum(),
                 name=f"{year} ({SUM_OF_MONTHS})",

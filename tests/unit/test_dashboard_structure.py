@@ -19,7 +19,7 @@ from dashboard.pages import PAGES
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 FIGURES = DASHBOARD / "figures"
-SHARED_FIGURE_MODULES = {"dashboard.figures.common"}
+SHARED_FIGURE_MODULES = {"dashboard.figures.common", "dashboard.figures.lean"}
 NOT_FOR_FIGURES = ("dashboard.data", "dashboard.query", "dashboard.views", "dashboard.pages")
 PAGE_KEYS = ("overview", "partner", "compare", "products", "fdi", "visas", "briefing")
 
