@@ -1,8 +1,10 @@
 """`make load`: the production server (gunicorn) under concurrent browser-like traffic, on loopback.
 
-    python -m tests.benchmarks.load [--clients 50] [--seconds 60] [--workers 4] [--clean DIR]
+    python -m tests.benchmarks.load [--clients 50] [--seconds 60] [--workers 2] [--threads 4]
+                                    [--clean DIR]
 
-1. Starts `gunicorn 'dashboard.app:server()'` with --workers on a socket this process binds to
+1. Starts `gunicorn 'dashboard.app:server()'` as `make serve` does (--workers gthread workers of
+   --threads threads; --threads 1: sync workers) on a socket this process binds to
    127.0.0.1 on a free port (handed over as fd://, so no other program can take the port in
    between), with TRADEBOARD_CLEAN pointing at the clean folder.
 2. Opens every page once in headless Chromium and records what the browser sends: the page's
@@ -102,9 +104,12 @@ def wait_ready(server: Server, workers: int, timeout_s: float = 120.0) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(clean: Path, workers: int, log: Path, wait: bool = True) -> Iterator[Server]:
+def gunicorn(
+    clean: Path, workers: int, log: Path, wait: bool = True, threads: int = 1
+) -> Iterator[Server]:
     """The production command of `make serve`, on a loopback socket bound here.
 
+    threads > 1 runs gunicorn's gthread workers with that many threads each (sync otherwise).
     With wait=False it yields as soon as the master runs: call `wait_ready` before use.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -118,6 +123,7 @@ def gunicorn(clean: Path, workers: int, log: Path, wait: bool = True) -> Iterato
         "gunicorn",
         "--workers",
         str(workers),
+        *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
         "--bind",
         f"fd://{sock.fileno()}",
         "--no-control-socket",  # else every run shares ~/.gunicorn/gunicorn.ctl
@@ -585,19 +591,20 @@ def run(
     clean: Path,
     clients: int = 50,
     seconds: float = 60.0,
-    workers: int = 4,
+    workers: int = 2,
     warmup: float = 5.0,
     pages: Sequence[str] = tuple(START),
     max_requests: int = 1_000_000,
     memory_bound_pct: float = 10.0,
     seed: int = 1,
+    threads: int = 4,
 ) -> dict:
     """Start the server, capture, warm up, measure; everything the report needs, as a dict."""
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="tradeboard-load-") as tmp:
         log = Path(tmp) / "gunicorn.log"
         t0 = time.monotonic()
-        with gunicorn(clean, workers, log, wait=False) as server:
+        with gunicorn(clean, workers, log, wait=False, threads=threads) as server:
             # Chromium starts while the workers load the data.
             cap = capture(server.base, pages, lambda: wait_ready(server, workers))
             capture_s = time.monotonic() - t0
@@ -605,7 +612,7 @@ def run(
             opened = time.monotonic() + warmup
             sampler = MemorySampler(server, lambda: sum(len(x) for x in lists), opened)
             budget = Budget(max_requests)
-            threads = [
+            pool = [
                 threading.Thread(
                     target=client,
                     args=(
@@ -623,7 +630,7 @@ def run(
                 for i in range(clients)
             ]
             sampler.start()
-            for thread in threads:
+            for thread in pool:
                 thread.start()
             time.sleep(max(0.0, opened - time.monotonic()))
             cpu0 = (
@@ -631,9 +638,9 @@ def run(
                 _cpu_seconds([psutil.Process()]),
                 _machine_busy_seconds(),
             )
-            for thread in threads:
+            for thread in pool:
                 thread.join(timeout=seconds + warmup + TIMEOUT_S + 30)
-            stuck = sum(t.is_alive() for t in threads)
+            stuck = sum(t.is_alive() for t in pool)
             elapsed = time.monotonic() - opened
             cpu = (
                 _cpu_seconds(server.processes()) - cpu0[0],
@@ -656,7 +663,8 @@ def run(
             "seconds": seconds,
             "warmup_s": warmup,
             "workers": workers,
-            "worker_class": "sync",
+            "worker_class": "gthread" if threads > 1 else "sync",
+            "threads": threads,
             "pages": list(pages),
             "cold_share": COLD_SHARE,
             "csv_share": CSV_SHARE,
@@ -712,10 +720,17 @@ def passed(report: dict) -> bool:
     )
 
 
+def _workers(cfg: dict) -> str:
+    """'2 gthread workers x 4 threads', '4 sync workers' (reports written before: sync)."""
+    threads = cfg.get("threads", 1)
+    text = f"{cfg['workers']} {cfg.get('worker_class', 'sync')} gunicorn workers"
+    return text + (f" x {threads} threads" if threads > 1 else "")
+
+
 def table(report: dict) -> str:
     cfg = report["config"]
     lines = [
-        f"tradeboard load test: {cfg['clients']} clients, {cfg['workers']} gunicorn workers, "
+        f"tradeboard load test: {cfg['clients']} clients, {_workers(cfg)}, "
         f"{report['measured_s']} s measured after {cfg['warmup_s']:g} s warm-up "
         f"({report['machine']['cpus']} CPUs)",
         "",
@@ -759,7 +774,7 @@ def summary(report: dict) -> dict:
     total = report["kinds"]["all"]
     return {
         "when": report["when"],
-        "config": f"{cfg['clients']} clients, {cfg['workers']} {cfg['worker_class']} workers, "
+        "config": f"{cfg['clients']} clients, {_workers(cfg)}, "
         f"{cfg['seconds']:g} s, {report['machine']['cpus']} CPUs",
         "requests": report["requests"],
         "measured_s": report["measured_s"],
@@ -791,7 +806,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.load", description=__doc__)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0, help="measured window")
-    parser.add_argument("--workers", type=int, default=4)
+    # As `make serve`: one worker per core, each with a few threads (see the Makefile).
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per worker (1: sync workers)"
+    )
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring")
     parser.add_argument(
         "--clean", type=Path, default=paths.clean_dir(), help="clean folder (TRADEBOARD_CLEAN)"
@@ -815,6 +834,7 @@ def main(argv: list[str] | None = None) -> int:
         max_requests=args.max_requests,
         memory_bound_pct=args.memory_bound,
         seed=args.seed,
+        threads=args.threads,
     )
     print(table(report))
     args.out.parent.mkdir(parents=True, exist_ok=True)
