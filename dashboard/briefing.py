@@ -160,6 +160,19 @@ def _fact(facts: pd.DataFrame, fact_id: str) -> pd.Series | None:
     return None if hit.empty else hit.iloc[0]
 
 
+def _facts_by_id(data: CleanData) -> dict[str, pd.Series]:
+    """fact_id -> its first row of the facts table (`_fact` of every id), once per version."""
+
+    def build() -> dict[str, pd.Series]:
+        facts = plain(frame(data, "facts"))
+        if facts.empty or "fact_id" not in facts:
+            return {}
+        ids = dict.fromkeys(str(i) for i in facts["fact_id"])
+        return {i: hit for i in ids if (hit := _fact(facts, i)) is not None}
+
+    return query.memo(data, "facts-by-id", build)
+
+
 def _document(fact: pd.Series | None) -> str:
     """'The press release of 25 June 2024' from the facts table."""
     if fact is None:
@@ -174,8 +187,14 @@ def fact_checks(data: CleanData, state: ViewState) -> list[tuple[str, FactCheck]
     """(topic, check) for every curated figure about this pair, in the facts file's order.
 
     Trade and FDI figures are stated from the reporter's side (reporter = host); visa figures
-    from the issuer's (issuer = partner, nationals of the reporter).
+    from the issuer's (issuer = partner, nationals of the reporter). Kept per pair (the page's
+    sentences and its chart both list them); the list is shared: callers must not mutate it.
     """
+    key = ("fact-checks", state.reporter, state.partner)
+    return query.memo(data, key, lambda: _fact_checks(data, state), pair=True)
+
+
+def _fact_checks(data: CleanData, state: ViewState) -> list[tuple[str, FactCheck]]:
     checks = frame(data, "facts_check")
     if checks.empty or "fact_id" not in checks:
         return []
@@ -187,7 +206,7 @@ def fact_checks(data: CleanData, state: ViewState) -> list[tuple[str, FactCheck]
     # side (issuer = partner for visas) can sit beside a sentence; the rest are listed as claims.
     is_visa = checks["topic"] == "visas"
     own_side = (~is_visa & forward) | (is_visa & backward)
-    facts = plain(frame(data, "facts"))
+    facts = _facts_by_id(data)
     out = []
     for index, row in checks[forward | backward].iterrows():
         computed = row["computed_value"]
@@ -198,7 +217,7 @@ def fact_checks(data: CleanData, state: ViewState) -> list[tuple[str, FactCheck]
         if shown and str(row["unit"]) == "rank" and note.startswith("after "):
             shown = f"{shown} ({note})"  # '3rd (after China and Russia)'
 
-        fact = _fact(facts, str(row["fact_id"]))
+        fact = facts.get(str(row["fact_id"]))
         flow = None if fact is None or pd.isna(fact.get("flow")) else str(fact["flow"])
         out.append(
             (
@@ -231,15 +250,11 @@ def _take(checks: list[tuple[str, FactCheck]], used: set[str], predicate) -> lis
 
 
 def _rank_share(data: CleanData, state: ViewState, source: str, year: int) -> Sentence | None:
-    shares = frame(data, "shares")
-    if shares.empty:
+    if frame(data, "shares").empty:
         return None
-    group = shares[
-        (shares["source"] == source)
-        & (shares["reporter"] == state.reporter)
-        & (shares["flow"] == "turnover")
-        & (shares["basis"] == "year")
-    ]
+    group = query.select(
+        "shares", data, source=source, reporter=state.reporter, flow="turnover", basis="year"
+    )
     group = plain(group[group["period_start"].dt.year == year])
     row = group[group["partner"] == state.partner]
     if row.empty:
@@ -345,16 +360,17 @@ def _turnover(data: CleanData, state: ViewState, source: str, year: int) -> Sent
 
 
 def _growth(data: CleanData, state: ViewState, source: str, year: int) -> Sentence | None:
-    growth = frame(data, "growth")
-    if growth.empty:
+    if frame(data, "growth").empty:
         return None
     rows = plain(
-        growth[
-            (growth["source"] == source)
-            & (growth["reporter"] == state.reporter)
-            & (growth["partner"] == state.partner)
-            & (growth["basis"] == "year")
-        ]
+        query.select(
+            "growth",
+            data,
+            source=source,
+            reporter=state.reporter,
+            partner=state.partner,
+            basis="year",
+        )
     )
     rows = rows[rows["period_start"].dt.year == year].set_index("flow")
     if "turnover" not in rows.index or pd.isna(rows.loc["turnover", "yoy_growth"]):
@@ -408,15 +424,18 @@ def _growth_from_flows(
 def _latest_ytd(data: CleanData, state: ViewState, year: int) -> Sentence | None:
     """The newest Jan–X figure for the pair after the latest full year: the reporter's own if
     published, else the partner's mirror figure, labelled as such (never mixed)."""
-    growth = frame(data, "growth")
-    if growth.empty:
+    if frame(data, "growth").empty:
         return None
-    ytd = plain(
-        growth[(growth["basis"] == "ytd") & (growth["flow"].isin(["turnover", "export", "import"]))]
-    )
-    own = ytd[(ytd["reporter"] == state.reporter) & (ytd["partner"] == state.partner)]
-    mirror = ytd[(ytd["reporter"] == state.partner) & (ytd["partner"] == state.reporter)]
+
+    def ytd(reporter: str, partner: str) -> pd.DataFrame:
+        rows = plain(query.select("growth", data, reporter=reporter, partner=partner, basis="ytd"))
+        return rows[rows["flow"].isin(["turnover", "export", "import"])] if len(rows) else rows
+
+    own = ytd(state.reporter, state.partner)
+    mirror = ytd(state.partner, state.reporter)
     for rows, is_mirror in ((own, False), (mirror, True)):
+        if rows.empty:
+            continue
         rows = rows[rows["period_end"].dt.year > year]
         if rows.empty:
             continue
@@ -440,15 +459,16 @@ def _latest_ytd(data: CleanData, state: ViewState, year: int) -> Sentence | None
                 f"{r['period_end'].year - 1}"
             )
         )
-        trade = frame(data, "trade_all")
-        cite = trade[
-            (trade["source"] == src)
-            & (trade["reporter"] == r["reporter"])
-            & (trade["partner"] == r["partner"])
-            & (trade["flow"] == r["flow"])
-            & (trade["basis"] == "ytd")
-            & (trade["period_end"] == r["period_end"])
-        ]
+        cite = query.select(
+            "trade_all",
+            data,
+            source=src,
+            reporter=str(r["reporter"]),
+            partner=str(r["partner"]),
+            flow=r["flow"],
+            basis="ytd",
+            period_end=r["period_end"],
+        )
         text = f"{what}: {fmt_amount(r['value'], cur)}{_in_usd(cur, cite)} in {period}{change}"
         if is_mirror:
             text += (
@@ -640,15 +660,16 @@ def _visa_citation(
 ) -> Footnote | None:
     """The rows summed into the sentence's count: the issuer's consulates located in `country`
     (audit 15: filtering by issuer alone cited the issuer's first consulate anywhere)."""
-    v = frame(data, "visas")
-    if v.empty:
+    if frame(data, "visas").empty:
         return None
-    hit = v[
-        (v["source"] == source)
-        & (v["issuer"] == issuer)
-        & (v["consulate_country"] == country)
-        & (v["period_start"] == pd.Timestamp(year, 1, 1))
-    ]
+    hit = query.select(
+        "visas",
+        data,
+        source=source,
+        issuer=issuer,
+        consulate_country=country,
+        period_start=pd.Timestamp(year, 1, 1),
+    )
     if category is not None and "visa_category" in hit:
         hit = hit[hit["visa_category"] == category]
     if "measure" in hit:

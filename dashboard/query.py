@@ -2,9 +2,10 @@
 
 Figures never query: a page's view function (dashboard/views.py) asks these functions for the
 rows a chart draws and hands them over. Lookups that scan whole frames (source lists, years,
-per-version indexes) and whole page views are kept by `memo`, keyed by `data.version`, so a
-newly published version of data/clean/ makes every entry stale at once. Cached values are
-shared between requests: callers must not mutate them.
+per-version indexes), one pair's rows and values (bounded) and whole page views are kept by
+`memo` for the loaded data (`Store` loads each published version once), so a newly published
+version of data/clean/ makes every entry stale at once. Cached values are shared between
+requests: callers must not mutate them.
 """
 
 from __future__ import annotations
@@ -40,38 +41,68 @@ US = "USA"
 
 # ---- the one cache ----------------------------------------------------------------------------
 
-# (data version, "view" or "lookup", key) -> value, oldest use first.
-_memo: OrderedDict[tuple[str, str, Hashable], object] = OrderedDict()
+# Kinds of entries: "lookup" (few keys: sources, years, per-version indexes), "pair" (rows and
+# values of one reporter x partner, shared by the pages and controls that show the pair; many
+# keys, so bounded) and "view" (whole page views, bounded, switched off by 0).
+PAIR_CACHE_SIZE = 1024
+# kind -> entries of the loaded data `_memo_data`, least recently used first. Entries belong to
+# one loaded CleanData (its version, and the object itself: two frames sets built with the same
+# version string, as tests do, never share answers).
+_memo: dict[str, OrderedDict[Hashable, object]] = {}
+_memo_data: CleanData | None = None
 _lock = threading.Lock()
 
 
-def memo(data: CleanData, key: Hashable, build: Callable[[], T], *, view: bool = False) -> T:
+def _limit(kind: str) -> int | None:
+    return {"view": VIEW_CACHE_SIZE, "pair": PAIR_CACHE_SIZE}.get(kind)
+
+
+def memo(
+    data: CleanData,
+    key: Hashable,
+    build: Callable[[], T],
+    *,
+    view: bool = False,
+    pair: bool = False,
+) -> T:
     """`build()` once per data version and key; entries of older versions are dropped.
 
     `view=True` marks a whole page view: those are bounded (VIEW_CACHE_SIZE, least recently
-    used dropped first) because their keys hold every control value; lookups are few.
+    used dropped first) because their keys hold every control value. `pair=True` marks a
+    query's answer for one reporter x partner: bounded by PAIR_CACHE_SIZE. Lookups are few.
     """
-    if view and VIEW_CACHE_SIZE <= 0:
+    global _memo_data
+    kind = "view" if view else "pair" if pair else "lookup"
+    limit = _limit(kind)
+    if limit is not None and limit <= 0:
         return build()
-    full = (data.version, "view" if view else "lookup", key)
     with _lock:
-        if full in _memo:
-            _memo.move_to_end(full)
-            return _memo[full]  # type: ignore[return-value]
+        entries = _memo.get(kind) if _memo_data is data else None
+        if entries is not None and key in entries:
+            entries.move_to_end(key)
+            return entries[key]  # type: ignore[return-value]
     value = build()
     with _lock:
-        for stale in [k for k in _memo if k[0] != data.version]:
-            del _memo[stale]  # a newly published version makes every entry stale
-        _memo[full] = value
-        views = [k for k in _memo if k[1] == "view"]
-        for old in views[: max(0, len(views) - VIEW_CACHE_SIZE)]:
-            del _memo[old]
+        if _memo_data is not data:
+            _memo.clear()  # a newly published version makes every entry stale
+            _memo_data = data
+        entries = _memo.setdefault(kind, OrderedDict())
+        entries[key] = value
+        entries.move_to_end(key)
+        while limit is not None and len(entries) > limit:
+            entries.popitem(last=False)
     return value
 
 
-def clear() -> None:
+def clear(kind: str | None = None) -> None:
+    """Drop every entry, or those of one kind ("lookup", "pair", "view")."""
+    global _memo_data
     with _lock:
+        if kind is not None:
+            _memo.pop(kind, None)
+            return
         _memo.clear()
+        _memo_data = None
 
 
 # ---- selection --------------------------------------------------------------------------------
@@ -122,7 +153,14 @@ def year_of(frame_: pd.DataFrame) -> pd.Series:
 
 
 # Index keys tried in order: a query giving these columns jumps straight to its rows.
-_INDEXES = (("reporter", "partner"), ("source", "reporter"))
+_INDEXES = (
+    ("reporter", "partner"),
+    ("source", "reporter"),
+    ("host", "investor"),
+    ("issuer", "consulate_country"),
+    ("issuer", "nationality"),
+    ("consulate_country", "basis"),
+)
 
 
 def select(
@@ -371,7 +409,7 @@ def years(data: CleanData, kind: str, state: ViewState) -> list[int]:
             rows = annual_flows(data, source, state.reporter, state.partner)
             return sorted({int(y) for y in rows["year"].unique()}) if not rows.empty else []
 
-        return memo(data, ("years", source, state.reporter, state.partner), build)
+        return memo(data, ("years", source, state.reporter, state.partner), build, pair=True)
     return sorted(memo(data, ("years", kind), lambda: _years(frame(data, kind))))
 
 
@@ -403,19 +441,33 @@ def _pair(data: CleanData, name: str, state: ViewState, source: str, **equal) ->
 
 def partner_source(data: CleanData, state: ViewState) -> str | None:
     """The chosen (or default) source if it has this pair, else the first one that does."""
-    options = trade_sources(data, state.reporter)
-    if state.source in options:
-        options = [state.source, *[o for o in options if o != state.source]]
-    for source in options:  # share rows, else the pair's Jan–Dec months (FCS main partners)
-        if not _pair(data, "shares", state, source, basis="year").empty:
-            return source
-        if not _jan_dec_flows(data, source, state.reporter, str(state.partner)).empty:
-            return source
-    return None
+
+    def build() -> str | None:
+        options = trade_sources(data, state.reporter)
+        if state.source in options:
+            options = [state.source, *[o for o in options if o != state.source]]
+        for source in options:  # share rows, else the pair's Jan–Dec months (FCS main partners)
+            if not _pair(data, "shares", state, source, basis="year").empty:
+                return source
+            if not _jan_dec_flows(data, source, state.reporter, str(state.partner)).empty:
+                return source
+        return None
+
+    key = ("partner-source", state.reporter, state.partner, state.source)
+    return memo(data, key, build, pair=True)
 
 
 def annual_flows(data: CleanData, source: str, reporter: str, partner: str) -> pd.DataFrame:
-    """year x flow values (base units) of one source, newest vintage per year; + currency."""
+    """year x flow values (base units) of one source, newest vintage per year; + currency.
+
+    Kept per pair: the partner and briefing pages, their year controls and the briefing's
+    sentences all read it.
+    """
+    key = ("annual-flows", source, reporter, partner)
+    return memo(data, key, lambda: _annual_flows(data, source, reporter, partner), pair=True)
+
+
+def _annual_flows(data: CleanData, source: str, reporter: str, partner: str) -> pd.DataFrame:
     rows = select(
         "trade_all",
         data,
@@ -430,12 +482,18 @@ def annual_flows(data: CleanData, source: str, reporter: str, partner: str) -> p
     if rows.empty:
         return pd.DataFrame()
     rows = rows.sort_values("vintage").drop_duplicates(["flow", "period_start"], keep="last")
-    return rows.assign(year=year_of(rows))
+    # plain once here: every sentence and chart of the pair reads these rows again
+    return plain(rows.assign(year=year_of(rows)))
 
 
 def _jan_dec_flows(data: CleanData, source: str, reporter: str, partner: str) -> pd.DataFrame:
     """Jan–Dec sums of months as annual rows, for partners a source publishes monthly only
     (FCS's main partners 2006–2021); turnover = exports + imports, citing both."""
+    key = ("jan-dec-flows", source, reporter, partner)
+    return memo(data, key, lambda: _jan_dec_sums(data, source, reporter, partner), pair=True)
+
+
+def _jan_dec_sums(data: CleanData, source: str, reporter: str, partner: str) -> pd.DataFrame:
     rows = select(
         "trade_all", data, source=source, reporter=reporter, partner=partner, basis="ytd",
         commodity="TOTAL",
@@ -478,15 +536,8 @@ def pair_growth(data: CleanData, state: ViewState, source: str) -> pd.DataFrame:
 
 def pair_ytd(data: CleanData, reporter: str, partner: str) -> pd.DataFrame:
     """Jan–X growth rows of the pair's trade flows, every source and period."""
-    g = data.growth
-    if g.empty:
-        return g
-    return g[
-        (g["reporter"] == reporter)
-        & (g["partner"] == partner)
-        & (g["basis"] == "ytd")
-        & g["flow"].isin(FLOWS)
-    ]
+    rows = select("growth", data, reporter=reporter, partner=partner, basis="ytd")
+    return rows[rows["flow"].isin(FLOWS)] if not rows.empty else rows
 
 
 def mirror_ytd(data: CleanData, reporter: str, partner: str) -> pd.DataFrame:
@@ -501,11 +552,12 @@ def mirror_ytd(data: CleanData, reporter: str, partner: str) -> pd.DataFrame:
 
 def world_monthly_sources(data: CleanData, reporter: str) -> list[str]:
     """Sources with Jan–X totals of the reporter's trade with the world."""
-    g = data.growth
-    if g.empty:
-        return []
-    rows = g[(g["reporter"] == reporter) & (g["partner"] == WORLD) & (g["basis"] == "ytd")]
-    return sorted(set(rows["source"].astype(str)))
+
+    def build() -> list[str]:
+        rows = select("growth", data, reporter=reporter, partner=WORLD, basis="ytd")
+        return sorted(set(rows["source"].astype(str))) if not rows.empty else []
+
+    return memo(data, ("world-monthly-sources", reporter), build)
 
 
 def window(data: CleanData, state: ViewState, source: str) -> tuple[int, int] | None:
@@ -555,18 +607,19 @@ def mirror_series(data: CleanData, reporter: str, partner: str, flow: str) -> li
     side 'reporter': the reporter declares its flow; side 'partner': the partner declares the
     opposite flow (its imports from the reporter are the reporter's exports to it).
     """
-    t = data.trade_all
-    t = t[
-        t["reporter"].isin([reporter, partner])
-        & t["partner"].isin([reporter, partner])
-        & (t["commodity"] == "TOTAL")
-    ]
+    key = ("mirror-series", reporter, partner, flow)
+    return memo(data, key, lambda: _mirror_series(data, reporter, partner, flow), pair=True)
+
+
+def _mirror_series(data: CleanData, reporter: str, partner: str, flow: str) -> list[dict]:
     out = []
     for side, rep, par, fl in (
         ("reporter", reporter, partner, flow),
         ("partner", partner, reporter, OPPOSITE_FLOW[flow]),
     ):
-        rows = t[(t["reporter"] == rep) & (t["partner"] == par) & (t["flow"] == fl)]
+        rows = select("trade_all", data, reporter=rep, partner=par, commodity="TOTAL", flow=fl)
+        if rows.empty:
+            continue
         for source in sorted(set(rows["source"].astype(str))):
             part = rows[rows["source"] == source]
             currency = str(part["currency"].iloc[0])
@@ -628,15 +681,8 @@ def mirror_table(data: CleanData, reporter: str, partner: str) -> pd.DataFrame:
     """
 
     def build() -> pd.DataFrame:
-        t = data.trade_all
-        if t.empty:
+        if data.trade_all.empty:
             return pd.DataFrame(columns=MIRROR_COLUMNS)
-        t = t[
-            t["reporter"].isin([reporter, partner])
-            & t["partner"].isin([reporter, partner])
-            & (t["commodity"] == "TOTAL")
-            & ~t["source"].isin(COMPILED_SOURCES)
-        ]
         out = []
         for flow in ("export", "import"):
             sides = {}
@@ -644,7 +690,10 @@ def mirror_table(data: CleanData, reporter: str, partner: str) -> pd.DataFrame:
                 ("reporter", reporter, partner, flow),
                 ("partner", partner, reporter, OPPOSITE_FLOW[flow]),
             ):
-                rows = plain(t[(t["reporter"] == rep) & (t["partner"] == par) & (t["flow"] == fl)])
+                rows = select(
+                    "trade_all", data, reporter=rep, partner=par, commodity="TOTAL", flow=fl
+                )
+                rows = plain(rows[~rows["source"].isin(COMPILED_SOURCES)])
                 if "value_usd" in rows:  # EUR rows carry USD at ECB monthly averages
                     rows = rows.assign(value=rows["value_usd"]).dropna(subset=["value"])
                 else:
@@ -672,7 +721,7 @@ def mirror_table(data: CleanData, reporter: str, partner: str) -> pd.DataFrame:
                         )  # fmt: skip
         return pd.DataFrame(out, columns=MIRROR_COLUMNS)
 
-    return memo(data, ("mirror-table", reporter, partner), build)
+    return memo(data, ("mirror-table", reporter, partner), build, pair=True)
 
 
 # ---- FDI --------------------------------------------------------------------------------------
@@ -691,7 +740,10 @@ def annual(fdi: pd.DataFrame, host: str, measure: str) -> pd.DataFrame:
 
 
 def fdi_annual(data: CleanData, host: str, measure: str) -> pd.DataFrame:
-    return annual(frame(data, "fdi"), host, measure)
+    """`annual` of the clean FDI frame, kept per data version (a few hosts and measures)."""
+    return memo(
+        data, ("fdi-annual", host, measure), lambda: annual(frame(data, "fdi"), host, measure)
+    )
 
 
 def pick_source(rows: pd.DataFrame, partner: str, wanted: str | None = None) -> str | None:
@@ -747,9 +799,7 @@ def cumulative_window(
     cum = frame(data, "fdi_cumulative")
     if cum.empty or "host" not in cum:
         return None
-    rows = plain(
-        cum[(cum["host"] == host) & (cum["investor"] == investor) & (cum["measure"] == measure)]
-    )
+    rows = plain(select("fdi_cumulative", data, host=host, investor=investor, measure=measure))
     if rows.empty:
         return None
     chosen = source if source in set(rows["source"]) else None
@@ -805,12 +855,18 @@ def schengen_annual(data: CleanData, issuer: str | None, country: str) -> pd.Dat
 
     One category: uniform visas when published, else the category with the most visas issued.
     """
+    key = ("schengen-annual", issuer, country)
+    return memo(data, key, lambda: _schengen_annual(data, issuer, country), pair=True)
+
+
+def _schengen_annual(data: CleanData, issuer: str | None, country: str) -> pd.DataFrame:
     s = _summary(data)
     if s.empty:
         return s
-    rows = s[(s["consulate_country"] == country) & (s["basis"] == "year")]
+    equal = {"consulate_country": country, "basis": "year"}
     if issuer is not None:
-        rows = rows[rows["issuer"] == issuer]
+        equal["issuer"] = issuer
+    rows = select("visa_summary", data, **equal)
     if rows.empty:
         return pd.DataFrame()
     rows = plain(rows)
@@ -826,10 +882,15 @@ def schengen_annual(data: CleanData, issuer: str | None, country: str) -> pd.Dat
 def nationality_monthly(data: CleanData, issuer: str, nationality: str) -> pd.DataFrame:
     """Visas issued per month to `nationality`, summed over visa classes; columns period_start,
     issued, source."""
+    key = ("nationality-monthly", issuer, nationality)
+    return memo(data, key, lambda: _nationality_monthly(data, issuer, nationality), pair=True)
+
+
+def _nationality_monthly(data: CleanData, issuer: str, nationality: str) -> pd.DataFrame:
     s = _summary(data)
     if s.empty:
         return s
-    rows = s[(s["issuer"] == issuer) & (s["nationality"] == nationality) & (s["basis"] == "month")]
+    rows = select("visa_summary", data, issuer=issuer, nationality=nationality, basis="month")
     if rows.empty:
         return pd.DataFrame()
     rows = plain(rows)
@@ -926,6 +987,11 @@ def product_flows(data: CleanData, reporter: str) -> list[str]:
 def product_levels(data: CleanData, reporter: str, flow: str) -> list[tuple[str, str]]:
     """(level, classification) of the reporter's breakdowns of `flow`: the level with the latest
     year first, ties by detail (chapter, group, section, national list)."""
+    key = ("product-levels", reporter, flow)
+    return memo(data, key, lambda: _product_levels(data, reporter, flow))
+
+
+def _product_levels(data: CleanData, reporter: str, flow: str) -> list[tuple[str, str]]:
     rows = reporter_products(data, reporter)
     if rows.empty:
         return []
@@ -939,6 +1005,11 @@ def product_levels(data: CleanData, reporter: str, flow: str) -> list[tuple[str,
 def product_history(data: CleanData, reporter: str, flow: str, level: str) -> pd.DataFrame:
     """Every period of one level and flow, one source per period (the reporter's own before a
     compiler such as OEC/BACI when both publish the same period)."""
+    key = ("product-history", reporter, flow, level)
+    return memo(data, key, lambda: _product_history(data, reporter, flow, level))
+
+
+def _product_history(data: CleanData, reporter: str, flow: str, level: str) -> pd.DataFrame:
     rows = reporter_products(data, reporter)
     if rows.empty:
         return rows
@@ -1005,6 +1076,21 @@ def product_concentration(history: pd.DataFrame) -> pd.DataFrame:
     ).sort_values("period_start")
 
 
+def history_growth(data: CleanData, reporter: str, flow: str, level: str) -> pd.DataFrame:
+    """`product_growth` of `product_history`, kept per data version (a few reporters, flows
+    and levels; the products page's growth charts read it on every change of year)."""
+    key = ("history-growth", reporter, flow, level)
+    return memo(data, key, lambda: product_growth(product_history(data, reporter, flow, level)))
+
+
+def history_concentration(data: CleanData, reporter: str, flow: str, level: str) -> pd.DataFrame:
+    """`product_concentration` of `product_history`, kept per data version."""
+    key = ("history-concentration", reporter, flow, level)
+    return memo(
+        data, key, lambda: product_concentration(product_history(data, reporter, flow, level))
+    )
+
+
 def partner_concentration(data: CleanData, reporter: str, flow: str, source: str) -> pd.DataFrame:
     """Per year, the concentration of the reporter's `flow` by partner country: HHI, top-1 and
     top-3 shares of the World row of the same source (as WITS reports it; partner groups left
@@ -1055,15 +1141,16 @@ def pair_products(data: CleanData, reporter: str, partner: str) -> pd.DataFrame:
     """The pair's annual trade by commodity (UN Comtrade HS files: `commodity` other than TOTAL),
     newest vintage; + `total` (the same source's TOTAL row of that flow and year) and `year`."""
 
-    def build() -> pd.DataFrame:
-        own = select("trade_all", data, reporter=reporter, partner=partner)
-        large = large_trade(data, reporter, partner)  # only their TOTALs are in trade_all
-        if large.empty:
-            return own
-        large = plain(large)
-        return pd.concat([plain(own), large[large["commodity"] != "TOTAL"]], ignore_index=True)
+    key = ("pair-products", reporter, partner)
+    return memo(data, key, lambda: _pair_products(data, reporter, partner), pair=True)
 
-    rows = memo(data, ("pair-products", reporter, partner), build)
+
+def _pair_products(data: CleanData, reporter: str, partner: str) -> pd.DataFrame:
+    rows = select("trade_all", data, reporter=reporter, partner=partner)
+    large = large_trade(data, reporter, partner)  # only their TOTALs are in trade_all
+    if not large.empty:
+        large = plain(large)
+        rows = pd.concat([plain(rows), large[large["commodity"] != "TOTAL"]], ignore_index=True)
     if rows.empty:
         return pd.DataFrame()
     rows = plain(rows[(rows["basis"] == "year") & rows["flow"].isin(PRODUCT_FLOWS)])

@@ -323,7 +323,7 @@ def products_view(data: CleanData, state: ViewState) -> Figures:
     history = query.product_history(data, reporter, flow, choice.level)
     rows = history[history["year"] == year]
     ctx = rows_context(data, history)
-    growth = query.product_growth(history)
+    growth = query.history_growth(data, reporter, flow, choice.level)
     source = query.partner_concentration_source(data, state, flow)
     by_partner = (
         query.partner_concentration(data, reporter, flow, source) if source else pd.DataFrame()
@@ -345,7 +345,11 @@ def products_view(data: CleanData, state: ViewState) -> Figures:
         {
             **figures,
             "concentration_products": product_figures.product_concentration(
-                query.product_concentration(history), history, reporter, flow, ctx
+                query.history_concentration(data, reporter, flow, choice.level),
+                history,
+                reporter,
+                flow,
+                ctx,
             ),
         },
         ctx,

@@ -1,14 +1,17 @@
 """Page callbacks with the view cache off, in-process: CPU ms per call, per page, and a profile.
 
     python -m tests.benchmarks.uncached_callbacks --clean DIR [--calls 40] [--profile partner]
-        [--dump DIR] [--json FILE]
+        [--dump DIR] [--json FILE] [--cold-pairs]
 
 Each call goes through Dash's own request handling (a Flask test client posting the page's main
 callback body, as the browser does after a control changes), so the time includes building the
 figures, the cards and the response's JSON. CPU time of this process (`time.process_time`) is
 reported beside wall time: it is what the request costs, whatever else the machine is doing.
 `--dump` writes each state's callback response (sorted keys) to compare builds before and after
-a change: what users see must not change.
+a change: what users see must not change; it builds every response twice and fails if the second
+differs (a cached frame mutated by a caller). `--cold-pairs` drops the query layer's per-pair
+entries (`query.memo(..., pair=True)`) before every call: the cost of a pair nobody has asked for
+yet, with the per-version lookups and indexes warm.
 """
 
 from __future__ import annotations
@@ -79,7 +82,11 @@ def _post(client, body: dict) -> bytes:
     return resp.data
 
 
-def measure(client, makers: dict, calls: int, profile: str | None) -> dict[str, dict]:
+def measure(
+    client, makers: dict, calls: int, profile: str | None, cold_pairs: bool = False
+) -> dict[str, dict]:
+    from dashboard import query
+
     out = {}
     prof = cProfile.Profile()
     for page, make in makers.items():
@@ -89,6 +96,8 @@ def measure(client, makers: dict, calls: int, profile: str | None) -> dict[str, 
             # A key Dash ignores, unique per call: a whole-answer cache in front of the
             # callbacks (dashboard/responses.py) must not answer, the callback must run.
             body["bench_call"] = f"{page}-{i}-{time.perf_counter_ns()}"
+            if cold_pairs:
+                query.clear("pair")
             on = page == profile and i >= len(STATES)
             if on:
                 prof.enable()
@@ -124,6 +133,13 @@ def dump(client, makers: dict, folder: Path) -> None:
             raw = _post(client, _body(make, reporter, partner))
             text = json.dumps(json.loads(raw), sort_keys=True, indent=1)
             (folder / f"{page}_{reporter}_{partner}.json").write_text(text)
+    # Again, from the query layer's kept frames: a caller that mutated one changes an answer.
+    for page, make in makers.items():
+        for reporter, partner in DUMP_STATES:
+            raw = _post(client, _body(make, reporter, partner))
+            text = json.dumps(json.loads(raw), sort_keys=True, indent=1)
+            if text != (folder / f"{page}_{reporter}_{partner}.json").read_text():
+                raise RuntimeError(f"{page} {reporter}-{partner}: second answer differs")
 
 
 def main() -> None:
@@ -134,6 +150,9 @@ def main() -> None:
     parser.add_argument("--dump", type=Path, help="write each state's response here")
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--pages", help="comma-separated pages (default: all)")
+    parser.add_argument(
+        "--cold-pairs", action="store_true", help="drop per-pair query entries before each call"
+    )
     args = parser.parse_args()
     os.environ["TRADEBOARD_FIGURE_CACHE"] = "0"  # read when dashboard.query is imported
     from dashboard.app import create_app
@@ -146,7 +165,7 @@ def main() -> None:
     if args.dump:
         dump(client, makers, args.dump)
         return
-    result = measure(client, makers, args.calls, args.profile)
+    result = measure(client, makers, args.calls, args.profile, args.cold_pairs)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
 
