@@ -100,11 +100,13 @@ def turnover(flows: pd.DataFrame, source: str | None, state: ViewState, ctx: Con
             ax=0,
             ay=-40,
         )
-    years = f"{int(wide.index.min())}–{int(wide.index.max())}"
+    first, last = int(wide.index.min()), int(wide.index.max())
+    years = f"{first}–{last}"
     fig.update_layout(
         barmode="stack",
         yaxis=dict(title=f"{currency} bn", rangemode="tozero"),
-        xaxis=dict(dtick=1),
+        # The wide turnover markers would stretch the autorange to a year without data each side.
+        xaxis=dict(dtick=1, range=[first - 0.6, last + 0.6]),
         legend=dict(orientation="h", y=1.0, x=0.01, yanchor="top", traceorder="normal"),
     )
     subtitle = (

@@ -263,6 +263,10 @@ def test_turnover_figure_annotates_the_latest_year(data):
     ]
     assert any("USD 16.1 bn" in (a.text or "") and "2023" in a.text for a in fig.layout.annotations)
     assert "USD bn, current prices" in fig.layout.title.text
+    # the axis covers the years with data, no empty year either side
+    years = [int(x) for x in fig.data[0].x]
+    low, high = fig.layout.xaxis.range
+    assert min(years) - 1 < low < min(years) and max(years) < high < max(years) + 1
 
 
 def test_facts_chart_has_one_marker_per_fact_coloured_by_verdict(data):
