@@ -37,7 +37,7 @@ from dashboard import callbacks
 from dashboard.data import NoCleanData, Store
 from dashboard.layout import nav_links, page_content
 from dashboard.pages import PAGES
-from dashboard.responses import Answer, AnswerCache, request_key
+from dashboard.responses import Answer, AnswerCache, max_bytes_from_env, request_key
 from dashboard.state import ViewState
 from etl import paths
 
@@ -353,7 +353,7 @@ def _valid_callback_body(body: object, callback_map: dict) -> bool:
 
 def _add_http_hooks(app: dash.Dash) -> None:
     statics = _StaticCache()
-    answers = AnswerCache()
+    answers = AnswerCache(max_bytes_from_env())
     store: Store = app.server.config[STORE_KEY]
     csp: dict[int, str] = {}
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES

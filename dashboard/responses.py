@@ -11,12 +11,21 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 # What one worker keeps: the gzipped bytes of answers (a view's answer packs to 5-60 KB).
+# TRADEBOARD_ANSWER_CACHE_MB=0 keeps none (benchmarks that measure building the answers).
 MAX_BYTES = 32 << 20
+
+
+def max_bytes_from_env() -> int:
+    mb = os.environ.get("TRADEBOARD_ANSWER_CACHE_MB", "").strip()
+    return int(mb) << 20 if mb.isdigit() else MAX_BYTES
+
+
 MIN_GZIP_BYTES = 1024  # smaller answers are sent as they are (as app._gzip does)
 GZIP_LEVEL = 6  # compressed once per distinct answer, so a little more effort than per request
 

@@ -292,7 +292,9 @@ def _first_render_before_after(clean: Path) -> dict:
 
 def _callbacks(clean: Path, cache: bool) -> dict:
     """Each page's main callback over 10 partners in turn; `cache=False` rebuilds every figure."""
-    server = Server(clean, env=None if cache else {"TRADEBOARD_FIGURE_CACHE": "0"})
+    # Off means nothing kept: neither views nor whole answers (repeated bodies would be replayed).
+    off = {"TRADEBOARD_FIGURE_CACHE": "0", "TRADEBOARD_ANSWER_CACHE_MB": "0"}
+    server = Server(clean, env=None if cache else off)
     try:
         makers, noop = page_bodies(server)
         floor = measure(server, lambda i: noop)

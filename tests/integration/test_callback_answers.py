@@ -165,3 +165,14 @@ def test_the_cache_keeps_recent_answers_within_its_bytes_and_one_version() -> No
     huge = Answer(b"x" * 10_000, False, "x")  # more than an eighth of the cache
     cache.put(request_key("v2", "/cb", b"huge"), huge)
     assert cache.get(request_key("v2", "/cb", b"huge")) is None
+
+
+def test_a_zero_sized_cache_keeps_nothing(monkeypatch) -> None:
+    from dashboard.responses import MAX_BYTES, max_bytes_from_env
+
+    monkeypatch.setenv("TRADEBOARD_ANSWER_CACHE_MB", "0")
+    cache = AnswerCache(max_bytes_from_env())
+    cache.put(request_key("v1", "/x", b"{}"), Answer.of(b"{}", "application/json"))
+    assert len(cache) == 0
+    monkeypatch.setenv("TRADEBOARD_ANSWER_CACHE_MB", "not a number")
+    assert max_bytes_from_env() == MAX_BYTES
