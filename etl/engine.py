@@ -54,7 +54,9 @@ REPEATED_KEY_RULE = (
 # Files in a source folder that are documentation, not data: not reported as unread.
 _DOCUMENTATION = ("readme", "provenance", "license", "licence")
 PARTITIONS = ("year", "reporter")
-DUCKDB_MEMORY = "512MB"  # the key check's working memory; beyond it DuckDB spills to disk
+# The key check's working memory; beyond it DuckDB spills to disk. 256 MB takes the same CPU time
+# as 512 MB on 20 M rows (1.25 s either way) and 240 MB less peak memory.
+DUCKDB_MEMORY = "256MB"
 
 _TEXT = pa_arrow.dictionary(pa_arrow.int32(), pa_arrow.string())
 # Text columns are dictionary-encoded (a few distinct codes repeated millions of times); `location`

@@ -21,8 +21,24 @@ PERIOD = ["basis", "period_start", "period_end"]
 def latest_vintage(trade: pd.DataFrame) -> pd.DataFrame:
     """One row per series and period: the newest vintage (vintage labels sort by edition)."""
     key = [*SERIES, *PERIOD]
-    ordered = trade.sort_values("vintage")
+    # Stable: with categorical text (etl.categories) the same order as pandas' str sort gives.
+    ordered = trade.sort_values("vintage", kind="stable")
     return ordered.drop_duplicates(key, keep="last").reset_index(drop=True)
+
+
+def _key_columns(trade: pd.DataFrame, rows: pd.Series, columns: list[str]) -> pd.DataFrame:
+    """`rows` of `trade` with the series, period and vintage and `columns` only: with a large
+    source a million rows, where every copy of all the columns costs a few hundred MB."""
+    keep = dict.fromkeys([*SERIES, *PERIOD, "vintage", *columns])
+    return trade.loc[rows, list(keep)]
+
+
+def _cited(prefix: str, citations: pd.Series) -> pd.Series:
+    """`prefix` + each citation; categorical citations (a large source's) stay categorical, the
+    prefix added once per distinct citation instead of 190 characters on each of a million rows."""
+    if isinstance(citations.dtype, pd.CategoricalDtype):
+        return citations.cat.rename_categories([prefix + c for c in citations.cat.categories])
+    return prefix + citations
 
 
 def _derived_rows(base: pd.DataFrame, derivation: str) -> pd.DataFrame:
@@ -56,8 +72,9 @@ def turnover_from_flows(trade: pd.DataFrame) -> pd.DataFrame:
     out["value_original"] = out["value"]
     out["unit_original"] = out["currency"]
     out["valuation"] = "unknown"
-    out["flag"] = None
-    out["citation"] = "Derived: exports + imports. " + out["citation"]
+    # No flag, typed like the input's flags (a bare None made the column object).
+    out["flag"] = pd.Series(None, index=out.index, dtype=out["flag"].dtype)
+    out["citation"] = _cited("Derived: exports + imports. ", out["citation"])
     return _derived_rows(out.reset_index(), "turnover = export + import")
 
 
@@ -78,7 +95,7 @@ def ytd_from_months(trade: pd.DataFrame) -> pd.DataFrame:
     m["period_start"] = pd.to_datetime(dict(year=m["_year"], month=1, day=1))
     m["value_original"] = m["value"]
     m["unit_original"] = m["currency"]
-    m["citation"] = "Derived: sum of monthly values Jan–X. " + m["citation"]
+    m["citation"] = _cited("Derived: sum of monthly values Jan–X. ", m["citation"])
     return _derived_rows(
         m.drop(columns=["_year", "_month", "_complete"]), "ytd = cumulative sum of months"
     )
@@ -102,13 +119,14 @@ def months_from_ytd(trade: pd.DataFrame) -> pd.DataFrame:
     out["period_start"] = pd.to_datetime(dict(year=out["_year"], month=out["_month"], day=1))
     out["value_original"] = out["value"]
     out["unit_original"] = out["currency"]
-    out["citation"] = "Derived: Jan–X minus Jan–(X-1). " + out["citation"]
+    out["citation"] = _cited("Derived: Jan–X minus Jan–(X-1). ", out["citation"])
     return _derived_rows(out.drop(columns=["_year", "_month"]), "month = difference of cumulative")
 
 
 def shares(trade: pd.DataFrame) -> pd.DataFrame:
     """Partner share of the World row and rank among countries, per source/reporter/flow/period."""
-    t = latest_vintage(trade[trade["commodity"] == "TOTAL"])
+    columns = ["partner_is_aggregate", "value", "currency", "citation"]
+    t = latest_vintage(_key_columns(trade, trade["commodity"] == "TOTAL", columns))
     key = ["source", "reporter", "flow", *PERIOD]
     world = t.loc[t["partner"] == "WLD", [*key, "value", "vintage"]].rename(
         columns={"value": "world_value", "vintage": "world_vintage"}
@@ -165,7 +183,8 @@ def _comparison_labels(frame: pd.DataFrame) -> pd.Series:
 
 def growth(trade: pd.DataFrame) -> pd.DataFrame:
     """Change on the same period a year earlier; balance (exports - imports) included as a flow."""
-    t = latest_vintage(trade[trade["commodity"] == "TOTAL"])
+    columns = ["value", "currency", "citation"]
+    t = latest_vintage(_key_columns(trade, trade["commodity"] == "TOTAL", columns))
     bal = balance(t)
     t = pd.concat([t, bal], ignore_index=True)
     prev = t[[*SERIES, *PERIOD, "value"]].copy()
@@ -254,7 +273,8 @@ def cagr(trade: pd.DataFrame, shares_: pd.DataFrame | None = None) -> pd.DataFra
     60 years x 200 partners per reporter) only the World row, the EU and partners that ranked in
     the top 25 of their source in some year get windows.
     """
-    annual = latest_vintage(trade[(trade["basis"] == "year") & (trade["commodity"] == "TOTAL")])
+    rows = (trade["basis"] == "year") & (trade["commodity"] == "TOTAL")
+    annual = latest_vintage(_key_columns(trade, rows, ["value", "currency"]))
     a = annual.assign(year=annual["period_start"].dt.year)[
         ["source", "reporter", "partner", "flow", "year", "value", "currency"]
     ]
@@ -565,7 +585,8 @@ def facts_check(
     'partial' (official data cover only part of the figure), or 'not checkable'.
     """
     rows = []
-    latest = latest_vintage(trade)
+    columns = ["value", "value_usd", "currency", "citation"]
+    latest = latest_vintage(_key_columns(trade, slice(None), columns))
     for f in facts.itertuples(index=False):
         computed, source, note, status = np.nan, "", "", "not checkable"
         if f.topic == "trade" and f.measure in ("value", "share", "rank"):

@@ -22,7 +22,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl import engine, fx, labels, metrics, periods, registry, schemas, snapshots, sources
+from etl import (
+    categories,
+    engine,
+    fx,
+    labels,
+    metrics,
+    periods,
+    registry,
+    schemas,
+    snapshots,
+    sources,
+)
 from etl import facts as facts_reader
 from etl.atomic import publish, run_lock, staging_dir
 from etl.errors import InputError, Problem
@@ -210,16 +221,20 @@ def _write(
         for_metrics = dict(frames)
         if totals is not None:
             del trade_table  # from here on the totals are in memory once, as the metrics need
-            large, totals = engine.plain_text(totals.to_pandas()), None
-            for_metrics["trade"] = pd.concat([frames["trade"], large], ignore_index=True)
-            del large
+            pa.default_memory_pool().release_unused()  # its Arrow memory back to the system
+            large, totals = totals.to_pandas(), None
+            parts = [frames["trade"], large] if len(frames["trade"].columns) else [large]
+            for_metrics["trade"] = categories.concat(parts)
+            del parts, large
         derived = _derive(for_metrics, out.facts)
         del for_metrics
 
     with log.timed("write"):
         outputs = {**frames, "facts": out.facts, **derived}
         for name, frame in outputs.items():
-            if name != "trade":
+            if name in _FROM_TRADE:
+                _write_str_text(frame, staging / f"{name}.parquet")
+            elif name != "trade":
                 frame.to_parquet(staging / f"{name}.parquet", index=False)
         # Staleness: per source the last date its rows cover, beside the manifest's edition,
         # over every clean table (streamed sources read back from trade.parquet's two columns).
@@ -258,6 +273,20 @@ def _write(
             }
     _write_json(staging / "report.json", report)
     return report
+
+
+# Derived from trade with categorical text (etl.categories), written as str.
+_FROM_TRADE = ("trade_derived", "shares", "growth", "cagr")
+
+
+def _write_str_text(frame: pd.DataFrame, path: Path) -> None:
+    """`frame.astype(str for its text).to_parquet(path, index=False)`, the same file, with the
+    text made str in Arrow rather than in pandas (a million rows of citations as pandas str, then
+    their Arrow copy, was the run's peak memory)."""
+    text = dict.fromkeys(categories.text_columns(frame), "str")
+    schema = pa.Table.from_pandas(frame.iloc[0:0].astype(text), preserve_index=False).schema
+    table = pa.Table.from_pandas(frame, preserve_index=False).cast(schema)
+    pq.write_table(table, path, compression="snappy")  # what DataFrame.to_parquet uses
 
 
 # Where large sources' rows go, partitioned by year and reporter (etl.engine).
@@ -398,15 +427,14 @@ def _derive(frames: dict[str, pd.DataFrame], fact_frame: pd.DataFrame) -> dict[s
         metrics.months_from_ytd(trade),
     ]
     nonempty = [d for d in derived_parts if len(d)]
-    trade_derived = (
-        pd.concat(nonempty, ignore_index=True) if nonempty else derived_parts[0].iloc[0:0]
-    )
-    all_trade = pd.concat([trade, trade_derived.drop(columns="derivation")], ignore_index=True)
+    # Text stays categorical through the concatenations (etl.categories: a fraction of the memory).
+    trade_derived = categories.concat(nonempty) if nonempty else derived_parts[0].iloc[0:0]
+    all_trade = categories.concat([trade, trade_derived.drop(columns="derivation")])
     shares = metrics.shares(all_trade)
     return {
         "trade_derived": trade_derived,
-        "shares": schemas.Shares.validate(shares, lazy=True),
-        "growth": schemas.Growth.validate(metrics.growth(all_trade), lazy=True),
+        "shares": categories.validate(schemas.Shares, shares),
+        "growth": categories.validate(schemas.Growth, metrics.growth(all_trade)),
         "cagr": metrics.cagr(all_trade, shares),
         "fdi_cumulative": fdi_cum,
         "visa_summary": visa_sum,
