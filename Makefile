@@ -44,8 +44,8 @@ fetch: setup ## download live sources into data/raw/<source>/fetched/<date>/ (py
 run: $(CLEAN)/report.json ## set up, refresh data/clean/ if stale, serve the dashboard on http://127.0.0.1:8050
 	$(PY) -m dashboard --host $(HOST) --port $(PORT) --open
 
-serve: $(CLEAN)/report.json ## production server: gunicorn, 2 workers x 4 threads (2 cores), loopback only
-	$(VENV)/bin/gunicorn --workers 2 --worker-class gthread --threads 4 --bind $(HOST):$(PORT) 'dashboard.app:server()'
+serve: $(CLEAN)/report.json ## production server: gunicorn, 4 sync workers (2 cores), loopback only
+	$(VENV)/bin/gunicorn --workers 4 --bind $(HOST):$(PORT) 'dashboard.app:server()'
 
 test: setup ## run every test (unit, integration on ../shared/data, browser with Chromium)
 	$(PY) -m pytest
