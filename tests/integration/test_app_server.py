@@ -21,6 +21,7 @@ from dashboard import ids
 from dashboard.app import create_app, server
 from dashboard.ids import Control
 from dashboard.pages import PAGES
+from tests.dash_requests import router_body
 
 pytestmark = pytest.mark.shared_data
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,21 +45,7 @@ def post(client, body: dict) -> dict:
 
 def route(client, path: str, search: str = "") -> dict:
     """What the Pages router renders for a URL (the page's component tree, as JSON)."""
-    return post(
-        client,
-        {
-            "output": ".._pages_content.children..._pages_store.data..",
-            "outputs": [
-                {"id": "_pages_content", "property": "children"},
-                {"id": "_pages_store", "property": "data"},
-            ],
-            "inputs": [
-                {"id": "_pages_location", "property": "pathname", "value": path},
-                {"id": "_pages_location", "property": "search", "value": search},
-            ],
-            "changedPropIds": ["_pages_location.pathname"],
-        },
-    )
+    return post(client, router_body(path, search))
 
 
 def callback_key(client, must: str) -> str:

@@ -19,29 +19,18 @@ import dashboard.app
 from dashboard.app import STORE_KEY, create_app
 from dashboard.responses import Answer, AnswerCache, request_key
 from etl import paths, pipeline
+from tests import dash_requests
 from tests.conftest import source_folder
+from tests.dash_requests import CALLBACK
 
 pytestmark = pytest.mark.shared_data
-CALLBACK = "/_dash-update-component"
 GZIP = {"Accept-Encoding": "gzip"}
 FAST = "bns-kz-monthly-trade-totals"  # the quickest source to republish
 
 
 def router_body(path: str, search: str = "") -> bytes:
-    """What the renderer posts to the Pages router when a URL opens."""
-    body = {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": path},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-    }
-    return json.dumps(body, separators=(",", ":")).encode()
+    """The router's body as the renderer sends it (compact JSON): the cache keys on the bytes."""
+    return json.dumps(dash_requests.router_body(path, search), separators=(",", ":")).encode()
 
 
 def post(client, body: bytes, headers: dict | None = None, content_type: str = "application/json"):

@@ -27,11 +27,10 @@ from dashboard.app import STORE_KEY, create_app, server
 from dashboard.ids import Control
 from dashboard.pages import PAGES
 from dashboard.theme import graph_config, safe_filename
+from tests.dash_requests import CALLBACK, router_body
 
 pytestmark = pytest.mark.shared_data
 ROOT = Path(__file__).resolve().parents[2]
-CALLBACK = "/_dash-update-component"
-ROUTER = ".._pages_content.children..._pages_store.data.."
 SAFE_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")  # what a validated view value looks like
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,120}$")
 # Strings that only a file outside the served folders would contain.
@@ -99,22 +98,6 @@ def find(node: object, component_id: Mapping[str, str]) -> dict | None:
             if hit is not None:
                 return hit
     return None
-
-
-def router_body(path: str, search: object) -> dict:
-    """What the renderer posts when the Pages router renders a URL."""
-    return {
-        "output": ROUTER,
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": path},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-    }
 
 
 def page_body(app, page: str, values: Mapping[str, object], changed: str) -> dict:
