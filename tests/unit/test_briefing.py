@@ -102,7 +102,9 @@ def make_data(with_trade=True, with_fdi=True, with_visas=True) -> CleanData:
                 "period_start",
                 "period_end",
                 "vintage",
+                "value",
                 "value_usd",
+                "currency",
                 "citation",
                 "commodity",
             ]
