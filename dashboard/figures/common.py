@@ -198,6 +198,33 @@ def fmt_count(value: float | None) -> str:
     return f"{value:,.0f}"
 
 
+# Plotly never wraps an annotation: a longer footnote runs past the figure's edge and is cut, on
+# screen and in the PNG. At 11 px this many characters fit a 1,200 px export beside its margins.
+NOTE_LINE_CHARS = 170
+
+
+def wrap_note(text: str, width: int = NOTE_LINE_CHARS) -> str:
+    """`text` in lines of at most `width` characters, joined by <br>: broken between its
+    " · " parts (source, data end, edition), and between words only inside a longer part."""
+    lines: list[str] = []
+    line = ""
+    for part in text.split(" · "):
+        candidate = f"{line} · {part}" if line else part
+        if len(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for word in part.split(" "):
+            if line and len(line) + 1 + len(word) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+    return "<br>".join([*lines, line])
+
+
 def finish(
     fig: Figure, *, title: str, subtitle: str, source: str, as_of: str, height: int = 520
 ) -> Figure:
@@ -210,7 +237,7 @@ def finish(
         height=height,
     )
     fig.add_annotation(
-        text=f"Source: {source} · {as_of}" if as_of else f"Source: {source}",
+        text=wrap_note(f"Source: {source} · {as_of}" if as_of else f"Source: {source}"),
         xref="paper",
         yref="paper",
         x=0,

@@ -89,3 +89,14 @@ def test_export_names_files_like_the_modebar_and_skips_empty_cards(
     for chart, fig in figs.items():
         name = layout.chart_filename("partner", state, chart)
         assert (f"{name}.png" in names) != export.is_empty(fig), chart
+
+
+def test_long_source_notes_wrap_instead_of_running_off_the_figure() -> None:
+    from dashboard.figures.common import NOTE_LINE_CHARS, wrap_note
+
+    editions = (f"edition {i}: tables saved 2022-09 to 2024-06" for i in range(9))
+    text = "Source: " + " · ".join(editions)
+    lines = wrap_note(text).split("<br>")
+    assert len(lines) > 1 and all(len(line) <= NOTE_LINE_CHARS for line in lines)
+    assert " · ".join(lines) == text  # broken between parts: nothing lost or reordered
+    assert wrap_note("Source: short") == "Source: short"
