@@ -5,7 +5,9 @@ clean table is validated and its failures reported.
 `@clean_table("name")`, so a new table is one model here plus a reader). `validate()` checks a
 frame with lazy=True so one run reports every failure, each as a Problem naming the row's file and
 cell. Cross-row rules (turnover = exports + imports, YTD non-decreasing, partners <= World) are
-named dataframe checks so their failures say which rule broke. The tests reuse these models.
+named dataframe checks so their failures say which rule broke; on a large block they number
+keys once (`group_codes`) and judge each distinct period once (`per_distinct`), with the same
+verdict on every row as a row-by-row pass. The tests reuse these models.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 import pandera.errors as pa_errors
 import pandera.pandas as pa
@@ -91,8 +94,58 @@ def _known_code(series: pd.Series) -> pd.Series:
     return series.isna() | series.isin(countries.known_codes())
 
 
+# The columns a period's checks read: a block of millions of rows holds a handful of them.
+_PERIOD = ["period_start", "period_end", "basis"]
+
+
+def _value_codes(column: pd.Series) -> tuple[np.ndarray, int]:
+    """(code per row, number of codes) with 0 for a missing value; a categorical column's own
+    codes, so only plain columns are hashed."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(dtype=np.int64) + 1, len(column.cat.categories) + 1
+    codes, uniques = pd.factorize(column)
+    return codes.astype(np.int64) + 1, len(uniques) + 1
+
+
+def group_codes(df: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(group, missing): a number per distinct combination of `columns` for each row (a missing
+    value is a value of its own; numbers below the frame's length, not necessarily consecutive),
+    and which rows miss a key value (groupby leaves those rows out).
+
+    A groupby on the eight key columns of a 170,000-row block costs ~20 ms of CPU; this ~3 ms.
+    """
+    combined, size = np.zeros(len(df), dtype=np.int64), 1
+    missing = np.zeros(len(df), dtype=bool)
+    for name in columns:
+        codes, n = _value_codes(df[name])
+        missing |= codes == 0
+        if size * n >= 2**62:  # renumber before the mixed-radix number could overflow
+            combined, distinct = pd.factorize(combined)
+            size = len(distinct)
+        combined, size = combined * n + codes, size * n
+    if size > len(df):  # keep arrays indexed by group no longer than the frame
+        combined = pd.factorize(combined)[0].astype(np.int64)
+    return combined, missing
+
+
+def per_distinct(
+    df: pd.DataFrame, columns: list[str], rule: Callable[[pd.DataFrame], pd.Series]
+) -> pd.Series:
+    """`rule(df)` computed once per distinct combination of `columns` (the only columns it
+    reads) and mapped back to every row: the same verdict per row, without a pass per row."""
+    if len(df) == 0:
+        return rule(df[columns])
+    group, _ = group_codes(df, columns)
+    one_row = np.full(group.max() + 1, -1, dtype=np.int64)
+    one_row[group] = np.arange(len(df))  # any row of a group stands for it: same values
+    present = one_row >= 0
+    verdict = np.zeros(len(one_row), dtype=bool)
+    verdict[present] = rule(df[columns].iloc[one_row[present]]).to_numpy(dtype=bool)
+    return pd.Series(verdict[group], index=df.index)
+
+
 def _basis_matches(df: pd.DataFrame) -> pd.Series:
-    """Vectorised `periods.expected_basis`: the check runs on millions of Comtrade rows."""
+    """Vectorised `periods.expected_basis`, row by row (see `per_distinct` for large frames)."""
     start, end = df["period_start"], df["period_end"]
     whole = (
         (start.dt.day == 1) & (end == end + pd.offsets.MonthEnd(0)) & (start.dt.year == end.dt.year)
@@ -129,7 +182,7 @@ class _Periodic(_Clean):
 
     @pa.dataframe_check(name="basis matches the period's length")
     def _basis_length(cls, df: pd.DataFrame) -> pd.Series:
-        return _basis_matches(df)
+        return per_distinct(df, _PERIOD, _basis_matches)
 
 
 @clean_table("trade")
@@ -388,9 +441,8 @@ def turnover_consistent(
     bad = (both["turnover"] - parts).abs() > (rel_tol * both["turnover"].abs()).clip(lower=abs_tol)
     if not bad.any():
         return ok
-    bad_keys = set(both.index[bad])
-    rows = df.set_index(key).index
-    return pd.Series([k not in bad_keys for k in rows], index=df.index) | (df["flow"] != "turnover")
+    bad_rows = df.set_index(key).index.isin(both.index[bad])
+    return pd.Series(~bad_rows, index=df.index) | (df["flow"] != "turnover")
 
 
 def ytd_non_decreasing(df: pd.DataFrame, value: str) -> pd.Series:
@@ -406,21 +458,34 @@ def ytd_non_decreasing(df: pd.DataFrame, value: str) -> pd.Series:
 
 
 def partners_within_world(df: pd.DataFrame, tolerance: float = 0.005) -> pd.Series:
-    """Sum of non-aggregate partners must not exceed the World row by more than `tolerance`."""
+    """Sum of non-aggregate partners must not exceed the World row by more than `tolerance`:
+    False on the World row of each key (everything but the partner) whose partners exceed it.
+
+    Keys are numbered once (`group_codes`) instead of grouped and joined on eight columns; the
+    sums are pandas' own (compensated) group sums, so a row on the edge gets the same verdict.
+    """
     ok = pd.Series(True, index=df.index)
+    is_world = (df["partner"] == "WLD").to_numpy(dtype=bool)
+    if not is_world.any():
+        return ok
     key = [c for c in TRADE_KEY if c != "partner"]
-    countries_only = df[~df["partner_is_aggregate"]]
-    world = df[df["partner"] == "WLD"].set_index(key)["value"]
-    if world.empty:
+    group, missing = group_codes(df, key)
+    world_rows = np.flatnonzero(is_world)
+    if len(pd.unique(group[world_rows])) < len(world_rows):
+        # Two World rows for one key: no single World value to compare with. The repeated key
+        # is reported by the key check; this rule fails as it always did (pandas' own error).
+        raise ValueError("cannot handle a non-unique multi-index!")
+    counted = (~df["partner_is_aggregate"]).to_numpy(dtype=bool) & ~missing
+    if not counted.any():
         return ok
-    sums = countries_only.groupby(key, observed=True)["value"].sum()
-    joined = pd.concat([sums.rename("sum"), world.rename("world")], axis=1, join="inner")
-    over = joined.index[joined["sum"] > joined["world"] * (1 + tolerance) + 1.0]
-    if len(over) == 0:
-        return ok
-    over_set = set(over)
-    rows = df.set_index(key).index
-    return pd.Series([k not in over_set for k in rows], index=df.index) | (df["partner"] != "WLD")
+    sums = df["value"][counted].groupby(group[counted]).sum()
+    world = np.full(group.max() + 1, np.nan)
+    keyed_world = world_rows[~missing[world_rows]]
+    world[group[keyed_world]] = df["value"].to_numpy(dtype=float)[keyed_world]
+    limit = world[sums.index] * (1 + tolerance) + 1.0
+    over = np.zeros(len(world), dtype=bool)
+    over[sums.index] = sums.to_numpy() > limit
+    return ok & ~(is_world & ~missing & over[group])
 
 
 # ---- products: trade by HS section, chapter, group or national product list (issue 11) -------
@@ -535,7 +600,7 @@ class Products(_Clean):
 
     @pa.dataframe_check(name="basis matches the period's length")
     def _basis_length(cls, df: pd.DataFrame) -> pd.Series:
-        return _product_basis_matches(df)
+        return per_distinct(df, _PERIOD, _product_basis_matches)
 
     @pa.dataframe_check(name="a product breakdown never exceeds its total")
     def _within_total(cls, df: pd.DataFrame) -> pd.Series:
