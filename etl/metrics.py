@@ -50,11 +50,18 @@ def _derived_rows(base: pd.DataFrame, derivation: str) -> pd.DataFrame:
 FLOW_PAIR = ["export", "import"]
 
 
-def turnover_from_flows(trade: pd.DataFrame) -> pd.DataFrame:
-    """Turnover = exports + imports for series whose source publishes only the two flows."""
+def turnover_from_flows(
+    trade: pd.DataFrame, published_turnover: set[str] | None = None
+) -> pd.DataFrame:
+    """Turnover = exports + imports for series whose source publishes only the two flows.
+
+    `published_turnover`: the sources that publish turnover, when `trade` is one batch of a run
+    (etl.derive); by default those with a turnover row in `trade`.
+    """
     key = [c for c in [*SERIES, *PERIOD, "vintage"] if c != "flow"]
-    has_turnover = trade.loc[trade["flow"] == "turnover", ["source"]].drop_duplicates()
-    flows = trade[trade["flow"].isin(FLOW_PAIR) & ~trade["source"].isin(has_turnover["source"])]
+    if published_turnover is None:
+        published_turnover = set(trade.loc[trade["flow"] == "turnover", "source"])
+    flows = trade[trade["flow"].isin(FLOW_PAIR) & ~trade["source"].isin(list(published_turnover))]
     if flows.empty:
         return trade.iloc[0:0].assign(derivation=pd.Series(dtype=str))
     wide = flows.pivot_table(
@@ -154,7 +161,7 @@ def shares(trade: pd.DataFrame) -> pd.DataFrame:
         "rank",
         "citation",
     ]
-    return out[cols].reset_index(drop=True)
+    return _by_reporter(out[cols])
 
 
 def _shift_year(ts: pd.Series, years: int, month_end: bool = False) -> pd.Series:
@@ -206,7 +213,7 @@ def growth(trade: pd.DataFrame) -> pd.DataFrame:
         "currency",
         "comparison",
     ]
-    return out[cols].reset_index(drop=True)
+    return _by_reporter(out[cols])
 
 
 # A group a source published under another membership the year before: code now -> (code the
@@ -300,14 +307,22 @@ def cagr(trade: pd.DataFrame, shares_: pd.DataFrame | None = None) -> pd.DataFra
         + n.astype(str)
         + plural
     )
-    return pairs.rename(
-        columns={
-            "year_start": "start_year",
-            "year_end": "end_year",
-            "value_start": "start_value",
-            "value_end": "end_value",
-        }
-    ).reset_index(drop=True)
+    return _by_reporter(
+        pairs.rename(
+            columns={
+                "year_start": "start_year",
+                "year_end": "end_year",
+                "value_start": "start_value",
+                "value_end": "end_value",
+            }
+        )
+    )
+
+
+def _by_reporter(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame`'s rows by source and reporter, in their order within each (a stable sort): so one
+    batch of reporters after another gives the whole run's frame (etl.derive)."""
+    return frame.sort_values(["source", "reporter"], kind="stable").reset_index(drop=True)
 
 
 def fdi_cumulative(fdi: pd.DataFrame) -> pd.DataFrame:

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from etl import (
-    categories,
+    derive,
     engine,
     fx,
     labels,
@@ -218,23 +218,16 @@ def _write(
     trade_rows = len(trade_table)
 
     with log.timed("derive"):
-        for_metrics = dict(frames)
         if totals is not None:
-            del trade_table  # from here on the totals are in memory once, as the metrics need
+            del trade_table  # from here on the totals are in memory once, as Arrow
             pa.default_memory_pool().release_unused()  # its Arrow memory back to the system
-            large, totals = totals.to_pandas(), None
-            parts = [frames["trade"], large] if len(frames["trade"].columns) else [large]
-            for_metrics["trade"] = categories.concat(parts)
-            del parts, large
-        derived = _derive(for_metrics, out.facts)
-        del for_metrics
+        derived, rows = _derive_batched(staging, frames, totals, out.facts)
+        totals = None
 
     with log.timed("write"):
         outputs = {**frames, "facts": out.facts, **derived}
         for name, frame in outputs.items():
-            if name in _FROM_TRADE:
-                _write_str_text(frame, staging / f"{name}.parquet")
-            elif name != "trade":
+            if name != "trade":
                 frame.to_parquet(staging / f"{name}.parquet", index=False)
         # Staleness: per source the last date its rows cover, beside the manifest's edition,
         # over every clean table (streamed sources read back from trade.parquet's two columns).
@@ -255,7 +248,9 @@ def _write(
             entry["latest_period_end"] = None if end is None else end.date().isoformat()
             metadata["sources"][source] = entry
         _write_json(staging / "metadata.json", metadata)
-        counts = {name: len(frame) for name, frame in outputs.items()} | {"trade": trade_rows}
+        counts = {name: len(frame) for name, frame in outputs.items()} | rows
+        names = [*frames, "facts", *derive.FROM_TRADE, *(n for n in derived if n not in counts)]
+        counts = {n: counts[n] for n in dict.fromkeys([*names, *counts])} | {"trade": trade_rows}
         if streamed:
             counts[LARGE] = sum(r.rows_out.get(LARGE, 0) for r in results)
         report = _report(results, out.files, counts, log)
@@ -273,20 +268,6 @@ def _write(
             }
     _write_json(staging / "report.json", report)
     return report
-
-
-# Derived from trade with categorical text (etl.categories), written as str.
-_FROM_TRADE = ("trade_derived", "shares", "growth", "cagr")
-
-
-def _write_str_text(frame: pd.DataFrame, path: Path) -> None:
-    """`frame.astype(str for its text).to_parquet(path, index=False)`, the same file, with the
-    text made str in Arrow rather than in pandas (a million rows of citations as pandas str, then
-    their Arrow copy, was the run's peak memory)."""
-    text = dict.fromkeys(categories.text_columns(frame), "str")
-    schema = pa.Table.from_pandas(frame.iloc[0:0].astype(text), preserve_index=False).schema
-    table = pa.Table.from_pandas(frame, preserve_index=False).cast(schema)
-    pq.write_table(table, path, compression="snappy")  # what DataFrame.to_parquet uses
 
 
 # Where large sources' rows go, partitioned by year and reporter (etl.engine).
@@ -407,38 +388,65 @@ def _empty(model: type) -> pd.DataFrame:
 
 
 def _derive(frames: dict[str, pd.DataFrame], fact_frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Every derived frame at once, in memory (`_derive_batched` writes the trade ones per batch
+    of reporters and gives the same files)."""
     trade = frames["trade"]
-    fdi_cum = metrics.fdi_cumulative(frames["fdi"]) if len(frames["fdi"]) else pd.DataFrame()
-    visa_sum = metrics.visa_summary(frames["visas"]) if len(frames["visas"]) else pd.DataFrame()
+    fdi_cum, visa_sum = _fdi_and_visas(frames)
     if trade.empty:  # an FDI- or visa-only run: no trade metrics, facts checked against nothing
-        no_trade, no_shares = _empty(schemas.Trade), _empty(schemas.Shares)
-        return {
-            "trade_derived": no_trade.assign(derivation=pd.Series(dtype=object)),
-            "shares": no_shares,
-            "growth": _empty(schemas.Growth),
-            "cagr": pd.DataFrame(),
-            "fdi_cumulative": fdi_cum,
-            "visa_summary": visa_sum,
-            "facts_check": metrics.facts_check(fact_frame, no_trade, no_shares, fdi_cum, visa_sum),
-        }
-    derived_parts = [
-        metrics.turnover_from_flows(trade),
-        metrics.ytd_from_months(trade),
-        metrics.months_from_ytd(trade),
-    ]
-    nonempty = [d for d in derived_parts if len(d)]
-    # Text stays categorical through the concatenations (etl.categories: a fraction of the memory).
-    trade_derived = categories.concat(nonempty) if nonempty else derived_parts[0].iloc[0:0]
-    all_trade = categories.concat([trade, trade_derived.drop(columns="derivation")])
-    shares = metrics.shares(all_trade)
+        return _no_trade(fdi_cum, visa_sum, fact_frame)
+    out = derive.trade_metrics(trade, derive.published_turnover(trade, None))
     return {
-        "trade_derived": trade_derived,
-        "shares": categories.validate(schemas.Shares, shares),
-        "growth": categories.validate(schemas.Growth, metrics.growth(all_trade)),
-        "cagr": metrics.cagr(all_trade, shares),
+        **{name: out[name] for name in derive.FROM_TRADE},
         "fdi_cumulative": fdi_cum,
         "visa_summary": visa_sum,
-        "facts_check": metrics.facts_check(fact_frame, all_trade, shares, fdi_cum, visa_sum),
+        "facts_check": metrics.facts_check(
+            fact_frame, out["all_trade"], out["shares"], fdi_cum, visa_sum
+        ),
+    }
+
+
+def _derive_batched(
+    staging: Path, frames: dict[str, pd.DataFrame], large: pa.Table | None, fact_frame: pd.DataFrame
+) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    """The trade frames derived a batch of reporters at a time and written into `staging`
+    (etl.derive), with their row counts; the other derived frames in memory."""
+    fdi_cum, visa_sum = _fdi_and_visas(frames)
+    trade = frames["trade"]
+    if trade.empty and large is None:
+        derived = _no_trade(fdi_cum, visa_sum, fact_frame)
+        for name in derive.FROM_TRADE:
+            derive.write_str_text(derived[name], staging / f"{name}.parquet")
+        return {n: f for n, f in derived.items() if n not in derive.FROM_TRADE}, {
+            n: len(derived[n]) for n in derive.FROM_TRADE
+        }
+    # The facts check looks up its own reporters only: their rows are all it needs.
+    reporters = set(fact_frame["reporter"].dropna()) if "reporter" in fact_frame else set()
+    written = derive.write(staging, trade, large, reporters)
+    facts_check = metrics.facts_check(
+        fact_frame, written.facts_trade, written.facts_shares, fdi_cum, visa_sum
+    )
+    derived = {"fdi_cumulative": fdi_cum, "visa_summary": visa_sum, "facts_check": facts_check}
+    return derived, written.rows
+
+
+def _fdi_and_visas(frames: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    fdi_cum = metrics.fdi_cumulative(frames["fdi"]) if len(frames["fdi"]) else pd.DataFrame()
+    visa_sum = metrics.visa_summary(frames["visas"]) if len(frames["visas"]) else pd.DataFrame()
+    return fdi_cum, visa_sum
+
+
+def _no_trade(
+    fdi_cum: pd.DataFrame, visa_sum: pd.DataFrame, fact_frame: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    no_trade, no_shares = _empty(schemas.Trade), _empty(schemas.Shares)
+    return {
+        "trade_derived": no_trade.assign(derivation=pd.Series(dtype=object)),
+        "shares": no_shares,
+        "growth": _empty(schemas.Growth),
+        "cagr": pd.DataFrame(),
+        "fdi_cumulative": fdi_cum,
+        "visa_summary": visa_sum,
+        "facts_check": metrics.facts_check(fact_frame, no_trade, no_shares, fdi_cum, visa_sum),
     }
 
 

@@ -6,7 +6,7 @@ import itertools
 import pandas as pd
 import pytest
 
-from etl import categories, metrics, periods, pipeline
+from etl import categories, derive, metrics, periods, pipeline
 from etl.schemas import Growth, Shares
 
 
@@ -114,7 +114,7 @@ def test_derive_step_publishes_what_the_str_frames_give(trade, tmp_path):
     pd.testing.assert_frame_equal(_str(derived["growth"]), growth)
     for name in ("trade_derived", "shares", "growth", "cagr"):
         frame = derived[name]
-        pipeline._write_str_text(frame, tmp_path / "arrow.parquet")
+        derive.write_str_text(frame, tmp_path / "arrow.parquet")
         _str(frame).to_parquet(tmp_path / "pandas.parquet", index=False)
         written = (tmp_path / "arrow.parquet").read_bytes()
         assert written == (tmp_path / "pandas.parquet").read_bytes(), name
