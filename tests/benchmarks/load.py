@@ -597,7 +597,7 @@ def run(
     max_requests: int = 1_000_000,
     memory_bound_pct: float = 10.0,
     seed: int = 1,
-    threads: int = 4,
+    threads: int = 1,  # sync workers, as `make serve`
 ) -> dict:
     """Start the server, capture, warm up, measure; everything the report needs, as a dict."""
     load_before = os.getloadavg()[0]

@@ -1,8 +1,8 @@
 """A small load test of the production server (the full one is `make load`).
 
-gunicorn with 2 workers, 10 concurrent clients replaying what Chromium sent on the partner page
-for 4 s: every request must succeed, no worker may restart or log a traceback, and the workers'
-memory must not grow by more than 10% between the first and last third of the run.
+gunicorn with 2 sync workers (as `make serve`), 10 concurrent clients replaying what Chromium sent
+on the partner page for 4 s: every request must succeed, no worker may restart or log a traceback,
+and the workers' memory must not grow by more than 10% between the first and last third of the run.
 """
 
 from __future__ import annotations
