@@ -248,9 +248,10 @@ def _write(
             entry["latest_period_end"] = None if end is None else end.date().isoformat()
             metadata["sources"][source] = entry
         _write_json(staging / "metadata.json", metadata)
+        # Row counts in the report's usual order: the clean tables, facts, then what is derived.
         counts = {name: len(frame) for name, frame in outputs.items()} | rows
-        names = [*frames, "facts", *derive.FROM_TRADE, *(n for n in derived if n not in counts)]
-        counts = {n: counts[n] for n in dict.fromkeys([*names, *counts])} | {"trade": trade_rows}
+        order = dict.fromkeys([*frames, "facts", *derive.FROM_TRADE, *counts])
+        counts = {n: counts[n] for n in order} | {"trade": trade_rows}
         if streamed:
             counts[LARGE] = sum(r.rows_out.get(LARGE, 0) for r in results)
         report = _report(results, out.files, counts, log)

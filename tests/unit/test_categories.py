@@ -6,35 +6,18 @@ import itertools
 import pandas as pd
 import pytest
 
-from etl import categories, derive, metrics, periods, pipeline
+from etl import categories, derive, metrics, pipeline
 from etl.schemas import Growth, Shares
+from tests.unit.test_metrics import row
 
 
 def _row(source, vintage, partner, flow, basis, year, month, value):
-    if basis == "year":
-        start, end = periods.year_period(year)
-    elif basis == "month":
-        start, end = periods.month_period(year, month)
-    else:
-        start, end = periods.ytd_period(year, month)
-    return {
-        "source": source,
-        "reporter": "KAZ",
-        "partner": partner,
+    """test_metrics' row, with what these tests vary: labels, a flag, long citations, locations."""
+    base = row(partner, flow, value, basis, year, month, source, vintage)
+    return base | {
         "partner_label": f"label {partner}",
         "partner_is_aggregate": partner == "WLD",
-        "commodity": "TOTAL",
-        "flow": flow,
-        "basis": basis,
-        "period_start": start,
-        "period_end": end,
-        "value": float(value),
-        "value_original": float(value),
-        "unit_original": "USD",
-        "currency": "USD",
-        "value_usd": float(value),
         "valuation": "fob",
-        "vintage": vintage,
         "citation": f"{source}, {vintage}: a long citation " + "x" * 60,
         "flag": "p" if month == 2 else None,
         "location": f"{source}.csv, line {value:.0f}",
