@@ -10,22 +10,18 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 import dashboard.app
-from dashboard.app import STORE_KEY, create_app
+from dashboard.app import create_app
 from dashboard.responses import Answer, AnswerCache, request_key
-from etl import paths, pipeline
 from tests import dash_requests
-from tests.conftest import source_folder
-from tests.dash_requests import CALLBACK
+from tests.dash_requests import CALLBACK, live_app, republish
 
 pytestmark = pytest.mark.shared_data
 GZIP = {"Accept-Encoding": "gzip"}
-FAST = "bns-kz-monthly-trade-totals"  # the quickest source to republish
 
 
 def router_body(path: str, search: str = "") -> bytes:
@@ -111,14 +107,8 @@ def test_a_failed_answer_is_not_kept(app, monkeypatch) -> None:
 def test_a_republished_clean_folder_is_answered_from_the_new_version(
     shared_data: Path, clean_dir: Path, tmp_path: Path
 ) -> None:
-    raw = tmp_path / "raw"
-    shutil.copytree(source_folder(shared_data, FAST), raw / FAST)
-    clean = tmp_path / "clean"
-    shutil.copytree(clean_dir, clean)
-    app = create_app(clean)
-    store = app.server.config[STORE_KEY]
-    store.check_every = 0.0  # check the stamp on every request
-    client = app.server.test_client()
+    live = live_app(shared_data, clean_dir, tmp_path)
+    store, client = live.store, live.client
     assert client.get("/").status_code == 200
     body = router_body("/partner", "?partner=ITA")
     before = store.get().version
@@ -126,7 +116,7 @@ def test_a_republished_clean_folder_is_answered_from_the_new_version(
     old = json.dumps(unpacked(post(client, body, GZIP)))  # the second from memory
     assert f"version {before[:8]}" in old  # the footer names the data version
 
-    pipeline.run(raw, clean, paths.facts_file(), only=[FAST])
+    republish(live)
     after = store.get().version
     assert after != before
     new = post(client, body, GZIP)

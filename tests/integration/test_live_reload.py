@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from pathlib import Path
 
-import pytest
-
-from dashboard.app import STORE_KEY, create_app
-from etl import paths, pipeline
-from tests.conftest import source_folder
-
-FAST = "bns-kz-monthly-trade-totals"
-
-
-@pytest.fixture
-def raw(shared_data: Path, tmp_path: Path) -> Path:
-    raw = tmp_path / "raw"
-    shutil.copytree(source_folder(shared_data, FAST), raw / FAST)
-    return raw
+from tests.dash_requests import live_app, republish
 
 
 def test_the_next_request_after_a_publish_sees_the_new_version(
-    raw: Path, tmp_path: Path, clean_dir: Path
+    shared_data: Path, tmp_path: Path, clean_dir: Path
 ):
-    clean = tmp_path / "clean"
-    shutil.copytree(clean_dir, clean)
-    app = create_app(clean)
-    store = app.server.config[STORE_KEY]
-    store.check_every = 0.0  # check the stamp on every request
-    client = app.server.test_client()
+    live = live_app(shared_data, clean_dir, tmp_path)
+    store, client = live.store, live.client
     assert client.get("/partner?reporter=KAZ&partner=ITA").status_code == 200
     before = store.get().version
 
@@ -47,7 +29,7 @@ def test_the_next_request_after_a_publish_sees_the_new_version(
         t.start()
     try:
         for _ in range(3):  # republish while requests are being served
-            pipeline.run(raw, clean, paths.facts_file(), only=[FAST])
+            republish(live)
             time.sleep(0.2)
     finally:
         stop.set()
