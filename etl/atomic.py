@@ -26,6 +26,21 @@ class EtlBusy(RuntimeError):
     pass
 
 
+# Lock files this process holds. A forked worker (etl/engine.py's pool) closes its copies: an
+# inherited descriptor would keep the lock after its run was killed, refusing the next run.
+_held: set = set()
+
+
+def _close_inherited_locks() -> None:
+    for fh in list(_held):
+        fh.close()
+    _held.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_inherited_locks)
+
+
 @contextmanager
 def run_lock(clean: Path) -> Iterator[None]:
     """Refuse a second concurrent run on the same clean directory, with a clear message."""
@@ -45,9 +60,11 @@ def run_lock(clean: Path) -> Iterator[None]:
     fh.truncate()
     fh.write(f"pid {os.getpid()}")
     fh.flush()
+    _held.add(fh)
     try:
         yield
     finally:
+        _held.discard(fh)
         fcntl.flock(fh, fcntl.LOCK_UN)
         fh.close()
 

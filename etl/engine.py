@@ -350,16 +350,26 @@ def run_source(
 
 
 class _compute:
-    """A `compute(*delayed)` bound to the chosen scheduler; a client is closed on exit."""
+    """A `compute(*delayed)` bound to the chosen scheduler; a pool or client is closed on exit."""
 
     def __init__(self, scheduler: str | None) -> None:
         self.scheduler = scheduler
         self.client = None
+        self.pool = None
 
     def __enter__(self):
         import dask
 
-        if self.scheduler in (None, "", "local", "synchronous"):
+        if self.scheduler in (None, "", "local", "processes"):
+            workers = local_workers()
+            if workers > 1:
+                self.pool = _process_pool(workers)
+                pool = self.pool
+                return lambda *tasks: dask.compute(
+                    *tasks, scheduler="processes", pool=pool, num_workers=workers
+                )
+            return lambda *tasks: dask.compute(*tasks, scheduler="synchronous")
+        if self.scheduler == "synchronous":
             return lambda *tasks: dask.compute(*tasks, scheduler="synchronous")
         if self.scheduler == "threads":
             return lambda *tasks: dask.compute(*tasks, scheduler="threads")
@@ -371,6 +381,48 @@ class _compute:
     def __exit__(self, *exc: object) -> None:
         if self.client is not None:
             self.client.close()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def local_workers() -> int:
+    """Worker processes of the default local scheduler: the CPUs this process may use
+    (TRADEBOARD_WORKERS overrides; 1 runs every task in this process)."""
+    import os
+
+    wanted = os.environ.get("TRADEBOARD_WORKERS", "")
+    if wanted.strip():
+        return max(int(wanted), 1)
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _process_pool(workers: int):
+    """Worker processes forked from this one: they start with its imports and caches (the
+    pandera schema built once here), in well under a second, where spawned ones would import
+    everything again."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk_schema()
+    context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start)
+
+
+def _worker_start() -> None:
+    """In each worker: one core for pyarrow (the workers share the CPUs between them), and
+    exit with the parent, so a killed run leaves no worker writing into its staging folder."""
+    import ctypes
+    import signal
+    import sys
+
+    pa_arrow.set_cpu_count(1)
+    pa_arrow.set_io_thread_count(1)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def unread_files(module: ModuleType, folder: Path, files: list[Path]) -> list[dict]:
