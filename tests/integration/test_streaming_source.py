@@ -106,3 +106,21 @@ def test_two_large_sources_in_the_same_partitions_keep_every_row(raw: Path, tmp_
         "un-comtrade": one,
         "un-comtrade-plus-2023-2024": one,
     }
+
+
+def test_the_dashboard_reads_a_pairs_rows_only(raw: Path, tmp_path: Path):
+    """dashboard.data.large_trade pushes reporter and partner down to the parquet reader: the
+    pair's rows, every one of them, and no other pair's."""
+    from dashboard.data import large_trade, load
+
+    clean = tmp_path / "clean"
+    pipeline.run(raw, clean, paths.facts_file(), only=["un-comtrade"])
+    every = pd.read_parquet(clean / "trade_large")
+    reporter, partner = every[["reporter", "partner"]].astype(str).value_counts().index[0]
+    pair = large_trade(load(clean), reporter, partner)
+    expected = every[(every["reporter"] == reporter) & (every["partner"] == partner)]
+    assert len(pair) == len(expected) > 0
+    assert set(pair["reporter"].astype(str)) == {reporter}
+    assert set(pair["partner"].astype(str)) == {partner}
+    assert sorted(pair["location"]) == sorted(expected["location"])
+    assert large_trade(load(clean), reporter, "XXX").empty
