@@ -124,3 +124,25 @@ def test_the_dashboard_reads_a_pairs_rows_only(raw: Path, tmp_path: Path):
     assert set(pair["partner"].astype(str)) == {partner}
     assert sorted(pair["location"]) == sorted(expected["location"])
     assert large_trade(load(clean), reporter, "XXX").empty
+
+
+def test_keys_checked_partition_by_partition_find_what_one_pass_finds(
+    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The key check runs over batches of whole partitions (memory follows the batch): with
+    every partition its own batch, the same repeats, in the same order, and the same count."""
+    from etl import engine
+    from etl.sources import comtrade
+
+    twice = tmp_path / "un-comtrade"
+    shutil.copytree(raw / "un-comtrade", twice)
+    src = next(twice.glob("*.csv"))
+    shutil.copy(src, src.with_name("copy_of_the_same_download.csv"))
+    out = tmp_path / "out"
+    engine.run_source(comtrade.SOURCE, comtrade, twice, out, "synchronous")
+    one_pass = engine.repeated_keys(out)
+    monkeypatch.setattr(engine, "KEY_BATCH_BYTES", 1)
+    assert len(engine.key_batches(out)) == len(list(out.glob("year=*/reporter=*"))) > 1
+    assert engine.repeated_keys(out) == one_pass
+    assert len(one_pass) == engine.MAX_REPEATS_SHOWN + 1
+    assert one_pass[-1].rule == "further repeated keys"
