@@ -317,19 +317,17 @@ def run_source(
                  for b in blocks]  # fmt: skip
         outcomes: tuple[BlockOutcome, ...] = compute(*tasks)
         steps["blocks"] = time.perf_counter() - t0 - steps["plan"]
-    dropped = module.DropLog()
-    problems: list[Problem] = []
-    for o in outcomes:  # in block order: first places first
-        dropped.extend(o.dropped)
-        problems += o.problems
-    problems = problems[:MAX_PROBLEMS]
-    rows_out = sum(o.rows_out for o in outcomes)
-    if not problems and rows_out:
-        t1 = time.perf_counter()
-        # The blocks' Arrow memory goes back to the system before DuckDB takes its own.
-        pa_arrow.default_memory_pool().release_unused()
-        problems += repeated_keys(out)
-        steps["keys"] = time.perf_counter() - t1
+        dropped = module.DropLog()
+        problems: list[Problem] = []
+        for o in outcomes:  # in block order: first places first
+            dropped.extend(o.dropped)
+            problems += o.problems
+        problems = problems[:MAX_PROBLEMS]
+        rows_out = sum(o.rows_out for o in outcomes)
+        if not problems and rows_out:
+            t1 = time.perf_counter()
+            problems += repeated_keys(out, compute=compute)
+            steps["keys"] = time.perf_counter() - t1
     warnings = []
     if not files:
         warnings.append(f"{folder}: no {module.FILES_WANTED} found")
@@ -360,21 +358,27 @@ class _compute:
         self.pool = None
 
     def __enter__(self):
+        # Dask's scheduler functions, not their names: given a name, dask imports distributed
+        # (0.1-0.2 s) to look for a running cluster.
         import dask
+        import dask.local
+        import dask.multiprocessing
+        import dask.threaded
 
+        one_by_one = dask.local.get_sync
         if self.scheduler in (None, "", "local", "processes"):
             workers = local_workers()
             if workers > 1:
-                self.pool = _process_pool(workers)
-                pool = self.pool
+                self.pool = pool = _process_pool(workers)
+                get = dask.multiprocessing.get
                 return lambda *tasks: dask.compute(
-                    *tasks, scheduler="processes", pool=pool, num_workers=workers
+                    *tasks, scheduler=get, pool=pool, num_workers=workers
                 )
-            return lambda *tasks: dask.compute(*tasks, scheduler="synchronous")
+            return lambda *tasks: dask.compute(*tasks, scheduler=one_by_one)
         if self.scheduler == "synchronous":
-            return lambda *tasks: dask.compute(*tasks, scheduler="synchronous")
+            return lambda *tasks: dask.compute(*tasks, scheduler=one_by_one)
         if self.scheduler == "threads":
-            return lambda *tasks: dask.compute(*tasks, scheduler="threads")
+            return lambda *tasks: dask.compute(*tasks, scheduler=dask.threaded.get)
         from distributed import Client
 
         self.client = Client(self.scheduler, set_as_default=False)
@@ -473,66 +477,83 @@ def _sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def repeated_keys(out: Path, limit: int = MAX_REPEATS_SHOWN) -> list[Problem]:
+def repeated_keys(
+    out: Path, limit: int = MAX_REPEATS_SHOWN, compute: Callable[..., tuple] | None = None
+) -> list[Problem]:
     """One problem per repeated key, naming every place it occurs ("a.csv, line 2; b.csv, line
     2"), the first 50 by place; then one problem saying how many more keys repeat.
 
-    Checked a batch of partitions at a time (`key_batches`). Rows are grouped by a 64-bit hash of
-    the key (half the time and a third of the memory of grouping the nine columns); only rows
-    whose hash repeats are grouped again by the key itself, so a hash collision is never
-    reported. DuckDB spills to disk past `DUCKDB_MEMORY`.
+    Each batch of partitions (`key_batches`) is a task (`compute`: the run's scheduler, so a
+    pool's or cluster's workers check batches side by side; default one after another here).
     """
-    import tempfile
+    import dask
+    import dask.local
 
-    import duckdb
-
-    key = ", ".join(schemas.TRADE_KEY)
-    found: list[pd.DataFrame] = []
-    total = 0
-    with tempfile.TemporaryDirectory(prefix="tradeboard-keys-") as spill:
-        con = duckdb.connect(
-            config={
-                "memory_limit": DUCKDB_MEMORY,
-                "temp_directory": spill,
-                "preserve_insertion_order": False,
-            }
-        )
-        try:
-            for files in key_batches(out):
-                listed = "[" + ", ".join(_sql_text(f) for f in files) + "]"
-                con.execute(
-                    f"CREATE OR REPLACE TEMP VIEW large AS SELECT * FROM read_parquet({listed}, "
-                    "hive_partitioning = true)"
-                )
-                con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE suspects AS SELECT hash({key}) AS h "
-                    "FROM large GROUP BY h HAVING count(*) > 1"
-                )
-                if not con.execute("SELECT count(*) FROM suspects").fetchone()[0]:
-                    continue
-                repeats = con.execute(
-                    f"""
-                    SELECT {key}, list(location) AS places, min(location) AS first,
-                           count(*) OVER () AS total
-                    FROM large WHERE hash({key}) IN (SELECT h FROM suspects)
-                    GROUP BY {key} HAVING count(*) > 1
-                    ORDER BY first LIMIT {limit}
-                    """
-                ).df()
-                if len(repeats):
-                    total += int(repeats["total"].iloc[0])
-                    found.append(repeats)
-        finally:
-            con.close()
-    if not found:
+    compute = compute or (lambda *tasks: dask.compute(*tasks, scheduler=dask.local.get_sync))
+    check = dask.delayed(batch_repeats)
+    found = compute(*(check(files, limit) for files in key_batches(out)))
+    total = sum(n for _, n in found)
+    if not total:
         return []
-    repeats = pd.concat(found, ignore_index=True).sort_values("first", kind="stable").head(limit)
+    repeats = pd.concat([r for r, n in found if n], ignore_index=True)
+    repeats = repeats.sort_values("first", kind="stable").head(limit)
     problems = [_repeat_problem(r) for r in repeats.itertuples(index=False)]
     if total > limit:
         problems.append(
             Problem("", f"{total - limit:,} more keys", "", "", "further repeated keys")
         )
     return problems
+
+
+def batch_repeats(files: list[str], limit: int) -> tuple[pd.DataFrame, int]:
+    """The first `limit` repeated keys of one batch of partition files (by first place), with
+    their places, and how many keys repeat in the batch.
+
+    Rows are grouped by a 64-bit hash of the key (half the time and a third of the memory of
+    grouping the nine columns); only rows whose hash repeats are grouped again by the key itself,
+    so a hash collision is never reported. DuckDB takes the cores pyarrow may use here (one in a
+    pool's worker) and spills to disk past `DUCKDB_MEMORY`.
+    """
+    import tempfile
+
+    import duckdb
+
+    key = ", ".join(schemas.TRADE_KEY)
+    listed = "[" + ", ".join(_sql_text(f) for f in files) + "]"
+    # The blocks' Arrow memory goes back to the system before DuckDB takes its own.
+    pa_arrow.default_memory_pool().release_unused()
+    with tempfile.TemporaryDirectory(prefix="tradeboard-keys-") as spill:
+        con = duckdb.connect(
+            config={
+                "memory_limit": DUCKDB_MEMORY,
+                "temp_directory": spill,
+                "preserve_insertion_order": False,
+                "threads": max(pa_arrow.cpu_count(), 1),
+            }
+        )
+        try:
+            con.execute(
+                f"CREATE TEMP VIEW large AS SELECT * FROM read_parquet({listed}, "
+                "hive_partitioning = true)"
+            )
+            con.execute(
+                f"CREATE TEMP TABLE suspects AS SELECT hash({key}) AS h FROM large "
+                "GROUP BY h HAVING count(*) > 1"
+            )
+            if not con.execute("SELECT count(*) FROM suspects").fetchone()[0]:
+                return pd.DataFrame(), 0
+            repeats = con.execute(
+                f"""
+                SELECT {key}, list(location) AS places, min(location) AS first,
+                       count(*) OVER () AS total
+                FROM large WHERE hash({key}) IN (SELECT h FROM suspects)
+                GROUP BY {key} HAVING count(*) > 1
+                ORDER BY first LIMIT {limit}
+                """
+            ).df()
+        finally:
+            con.close()
+    return repeats, int(repeats["total"].iloc[0]) if len(repeats) else 0
 
 
 def _line_order(place: str) -> tuple[str, int]:

@@ -33,6 +33,8 @@ REQUIRED = (
     "qualifier",
     "attributed_to",
 )
+# libyaml's parser where PyYAML has it: the same documents, ~1 ms instead of ~7 for facts.yaml.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse_period(basis: str, text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -53,7 +55,7 @@ def parse_period(basis: str, text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
 def read(path: Path) -> tuple[dict, list[dict]]:
     """Faithful content: the documents table and the list of fact entries."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InputError(
             [Problem(path.name, "whole file", "-", "-", f"not valid YAML: {exc}")]

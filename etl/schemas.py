@@ -12,13 +12,16 @@ verdict on every row as a row-by-row pass. The tests reuse these models.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+import pandera.api.pandas.model as pa_model
 import pandera.errors as pa_errors
 import pandera.pandas as pa
+import pandera.typing as pa_typing
 from pandera.typing import Series
 
 from etl import countries, labels, periods
@@ -33,6 +36,37 @@ VISA_MEASURES = list(labels.VISA_MEASURES)
 # FDI values may be negative in every measure: UNCTAD's "gross inflows" for Kazakhstan hold
 # negative cells (e.g. Italy 2010), net flows are often negative and BPM6 stocks can be. The
 # pipeline reports negative gross inflows as warnings instead of rejecting the published figure.
+
+# pandera, building any model's schema, asks which Series and Index annotation types every
+# installed backend has: with dask installed that imports dask.dataframe (and dask.array), a
+# quarter of a small ETL run's CPU, though the engine uses dask.delayed only. Another backend's
+# Series or Index can only annotate a model once its pandera.typing module is imported; until
+# then pandas' own types are pandera's whole answer, so each model builds the same schema.
+_OTHER_BACKENDS = tuple(
+    f"pandera.typing.{b}" for b in ("dask", "modin", "pyspark", "pyspark_sql", "geopandas")
+)
+
+
+def _pandas_unless_other_backends(
+    pandas_type: type, every_backend: Callable[[], set[type]]
+) -> Callable[[], set[type]]:
+    def types() -> set[type]:
+        if any(name in sys.modules for name in _OTHER_BACKENDS):
+            return every_backend()
+        return {pandas_type}
+
+    return types
+
+
+# Only pandera's own lookups are replaced (a pandera release that moved them keeps its own).
+if getattr(pa_model, "get_series_types", None) is pa_typing.get_series_types:
+    pa_model.get_series_types = _pandas_unless_other_backends(
+        pa_typing.Series, pa_typing.get_series_types
+    )
+if getattr(pa_model, "get_index_types", None) is pa_typing.get_index_types:
+    pa_model.get_index_types = _pandas_unless_other_backends(
+        pa_typing.Index, pa_typing.get_index_types
+    )
 
 # Clean table name (the parquet file's stem) -> its model. Filled by @clean_table below.
 TABLES: dict[str, type[pa.DataFrameModel]] = {}

@@ -130,7 +130,8 @@ def test_keys_checked_partition_by_partition_find_what_one_pass_finds(
     raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """The key check runs over batches of whole partitions (memory follows the batch): with
-    every partition its own batch, the same repeats, in the same order, and the same count."""
+    every partition its own batch, in this process or on two workers, the same repeats, in the
+    same order, and the same count."""
     from etl import engine
     from etl.sources import comtrade
 
@@ -144,5 +145,8 @@ def test_keys_checked_partition_by_partition_find_what_one_pass_finds(
     monkeypatch.setattr(engine, "KEY_BATCH_BYTES", 1)
     assert len(engine.key_batches(out)) == len(list(out.glob("year=*/reporter=*"))) > 1
     assert engine.repeated_keys(out) == one_pass
+    monkeypatch.setenv("TRADEBOARD_WORKERS", "2")
+    with engine._compute("processes") as on_two_workers:  # batches checked side by side
+        assert engine.repeated_keys(out, compute=on_two_workers) == one_pass
     assert len(one_pass) == engine.MAX_REPEATS_SHOWN + 1
     assert one_pass[-1].rule == "further repeated keys"
