@@ -1,8 +1,10 @@
 """Dashboard benchmarks: callback latency and payload, first render, PNG batch export.
 
-Callbacks are measured against a server loaded with the real clean data plus 5 M synthetic
-UN Comtrade rows, with a callback that does nothing (the CSV button's callback before any click)
-as the framework floor in the same run.
+Callbacks are measured against a server loaded with the real clean data plus 20 M synthetic
+UN Comtrade rows (TRADEBOARD_BENCH_DASHBOARD_ROWS=1000000 for a quicker trial), with a callback
+that does nothing (the CSV button's callback before any click) as the framework floor in the same
+run. Every measured answer must be a 200 holding a figure with data: a page that broke and
+answers an error or an empty chart must not look fast.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from etl import paths
@@ -25,13 +28,66 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGES = {
     "overview": "/",
     "partner": "/partner",
+    "compare": "/compare",
+    "products": "/products",
     "fdi": "/fdi",
     "visas": "/visas",
     "briefing": "/briefing",
 }
 CALLS = 200
 PARTNERS = ("ITA", "CHN", "RUS", "DEU", "NLD", "TUR", "FRA", "USA", "KOR", "UZB")
-SYNTHETIC_ROWS = 5_000_000
+SYNTHETIC_ROWS = 20_000_000
+ROWS_ENV = "TRADEBOARD_BENCH_DASHBOARD_ROWS"
+# The URL query strings each page's calls cycle through. The synthetic files have 200 reporters,
+# written month by month in Comtrade code order (generate_comtrade): 20 M rows hold 2019-01..04
+# of all of them and most of 2019-05, KAZ, RUS, CHN, KGZ, UZB and ITA included, with rows for
+# every pair below; 1 M rows hold part of 2019-01 only (CHN, not KAZ). The partner page is the
+# one reader of trade_large/ (query.pair_products -> dashboard.data.large_trade), so at 20 M
+# each of its KAZ pairs reads synthetic rows; every trade page filters trade_all, which holds the
+# synthetic TOTAL rows. The products page reads products.parquet (OEC, FCS, NSC KG) and
+# trade_all, never trade_large/: its states cover each real breakdown (flow x level) instead.
+PAIR_STATES = tuple(f"?reporter=KAZ&partner={p}" for p in PARTNERS)
+STATES: dict[str, tuple[str, ...]] = {
+    "overview": PAIR_STATES,
+    "partner": PAIR_STATES,
+    "compare": (
+        "?reporter=KAZ",
+        "?reporter=KAZ&flow=export",
+        "?reporter=KAZ&flow=import",
+        "?reporter=KAZ&compare=CHN,RUS,ITA",
+        "?reporter=KAZ&compare=DEU,NLD,TUR,FRA,USA,KOR,UZB,CHN",
+        "?reporter=RUS&year=2021",  # FCS's 2023 (the default year) lists CIS partners only
+        "?reporter=CHN",
+        "?reporter=KGZ",
+        "?reporter=UZB",
+        "?reporter=ITA",
+    ),
+    "products": (
+        "?reporter=KAZ",
+        "?reporter=RUS&flow=export&level=chapter",
+        "?reporter=RUS&flow=import&level=chapter",
+        "?reporter=RUS&flow=export&level=group",
+        "?reporter=RUS&flow=import&level=group",
+        "?reporter=KGZ&flow=export",
+        "?reporter=KGZ&flow=import",
+        "?reporter=KGZ&flow=export&year=2010",
+        "?reporter=UZB",
+        "?reporter=CHN",
+    ),
+    "fdi": PAIR_STATES,
+    "visas": PAIR_STATES,
+    "briefing": PAIR_STATES,
+}
+
+
+def synthetic_rows() -> int:
+    """SYNTHETIC_ROWS, or the row count TRADEBOARD_BENCH_DASHBOARD_ROWS asks for."""
+    text = os.environ.get(ROWS_ENV, "").replace("_", "").replace(",", "").strip()
+    if not text:
+        return SYNTHETIC_ROWS
+    if not text.isdigit() or int(text) <= 0:
+        raise SystemExit(f"{ROWS_ENV}={os.environ[ROWS_ENV]!r}: give a row count, e.g. 1000000")
+    return int(text)
 
 
 def clean_with_synthetic(work: Path, rows: int = SYNTHETIC_ROWS) -> Path:
@@ -85,7 +141,9 @@ class Server:
         conn.close()
         return body
 
-    def post(self, body: dict, conn: http.client.HTTPConnection) -> tuple[float, int, bytes]:
+    def post(
+        self, body: dict, conn: http.client.HTTPConnection, ok: tuple[int, ...] = (200, 204)
+    ) -> tuple[float, int, bytes]:
         data = json.dumps(body).encode()
         headers = {"Content-Type": "application/json", "Accept-Encoding": "gzip"}
         t0 = time.perf_counter()
@@ -93,7 +151,7 @@ class Server:
         resp = conn.getresponse()
         raw = resp.read()
         seconds = time.perf_counter() - t0
-        if resp.status not in (200, 204):
+        if resp.status not in ok:
             raise RuntimeError(f"callback answered {resp.status}: {raw[:300]!r}")
         return seconds, len(raw), raw
 
@@ -115,7 +173,7 @@ def _parse_outputs(output: str) -> list[dict]:
     return out
 
 
-def page_bodies(server: Server) -> tuple[dict[str, callable], dict]:
+def page_bodies(server: Server) -> tuple[dict[str, Callable[[str], dict]], dict]:
     """Request-body makers for each page's main callback (URL-driven) and for the floor."""
     deps = json.loads(server.get("/_dash-dependencies"))
     makers = {}
@@ -131,11 +189,11 @@ def page_bodies(server: Server) -> tuple[dict[str, callable], dict]:
     return makers, noop
 
 
-def _maker(cb: dict, page: str, path: str):
+def _maker(cb: dict, page: str, path: str) -> Callable[[str], dict]:
+    """The page callback's body after its URL's query string became `search` (Back/Forward)."""
     outputs = _parse_outputs(cb["output"])
 
-    def make(partner: str) -> dict:
-        search = f"?reporter=KAZ&partner={partner}"
+    def make(search: str) -> dict:
         inputs = []
         changed = None
         for item in cb["inputs"]:
@@ -172,14 +230,19 @@ def _noop_body(cb: dict) -> dict:
     }
 
 
-def _figure_sizes(raw: bytes) -> list[int]:
-    text = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
-    sizes: list[int] = []
+def _text(raw: bytes) -> bytes:
+    return gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+
+
+def figures_in(raw: bytes) -> list[dict]:
+    """Every figure of a callback answer (gzipped or not)."""
+    text = _text(raw)
+    figures: list[dict] = []
 
     def walk(node: object) -> None:
         if isinstance(node, dict):
             if "figure" in node and isinstance(node["figure"], dict):
-                sizes.append(len(json.dumps(node["figure"], separators=(",", ":"))))
+                figures.append(node["figure"])
             for v in node.values():
                 walk(v)
         elif isinstance(node, list):
@@ -187,23 +250,62 @@ def _figure_sizes(raw: bytes) -> list[int]:
                 walk(v)
 
     walk(json.loads(text))
-    return sizes
+    return figures
+
+
+def _drawn(trace: dict) -> bool:
+    """A trace with points: a no-data card is a figure with an annotation and no traces."""
+    for key in ("x", "y", "values", "labels", "z", "cells"):
+        value = trace.get(key)
+        if isinstance(value, dict):  # plotly's typed arrays ({"dtype", "bdata"}), table cells
+            value = value.get("bdata") or value.get("values")
+        if value is not None and len(value) > 0:
+            return True
+    return False
+
+
+def check_answer(page: str, search: str, raw: bytes, gap: bool = False) -> list[dict]:
+    """The answer's figures; raises unless at least one of them has data, or with `gap` (a
+    state the bundled sources have nothing for) unless it is the page's no-data paragraph."""
+    figures = figures_in(raw) if raw else []
+    if gap:
+        if figures or b'"page-gap"' not in _text(raw):
+            raise RuntimeError(f"{page}{search}: expected the page's no-data paragraph")
+        return figures
+    if not any(_drawn(t) for f in figures for t in f.get("data", [])):
+        raise RuntimeError(
+            f"{page}{search}: the answer has {len(figures)} figure(s) and none with data; "
+            "a broken or empty page would be timed as fast"
+        )
+    return figures
 
 
 def _percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def measure(server: Server, body_for, calls: int = CALLS) -> dict:
+def measure(
+    server: Server,
+    bodies: list[dict],
+    calls: int = CALLS,
+    check: Callable[[int, bytes], list[dict]] | None = None,
+) -> dict:
+    """`calls` posts cycling through `bodies` after one warm-up round; with `check`, every
+    answer must be a 200 that `check(index of the body, answer)` accepts."""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
     times, sizes, fig_sizes = [], [], []
-    for i in range(calls + 5):
-        seconds, size, raw = server.post(body_for(i), conn)
-        if i >= 5:  # the first calls warm caches (per-version indexes)
+    # The warm-up builds every state once (per-version indexes, per-pair reads, views): with
+    # the cache on, a measured call is then the cached answer, never a first build.
+    warm = max(5, len(bodies))
+    ok = (200,) if check else (200, 204)
+    for i in range(calls + warm):
+        seconds, size, raw = server.post(bodies[i % len(bodies)], conn, ok)
+        figures = check(i % len(bodies), raw) if check else []
+        if i >= warm:
             times.append(seconds * 1000)
             sizes.append(size)
-            if i < 15 and raw:
-                fig_sizes += _figure_sizes(raw)
+            if i < warm + 10:
+                fig_sizes += [len(json.dumps(f, separators=(",", ":"))) for f in figures]
     conn.close()
     return {
         "p50_ms": round(statistics.median(times), 2),
@@ -291,17 +393,25 @@ def _first_render_before_after(clean: Path) -> dict:
 
 
 def _callbacks(clean: Path, cache: bool) -> dict:
-    """Each page's main callback over 10 partners in turn; `cache=False` rebuilds every figure."""
+    """Each page's main callback over its STATES in turn; `cache=False` rebuilds every figure."""
     # Off means nothing kept: neither views nor whole answers (repeated bodies would be replayed).
     off = {"TRADEBOARD_FIGURE_CACHE": "0", "TRADEBOARD_ANSWER_CACHE_MB": "0"}
     server = Server(clean, env=None if cache else off)
     try:
         makers, noop = page_bodies(server)
-        floor = measure(server, lambda i: noop)
+        missing = set(PAGES) - set(makers)
+        if missing or noop is None:
+            raise RuntimeError(f"no page callback for {sorted(missing)} (or no no-op callback)")
+        floor = measure(server, [noop])
         pages = []
         for page, make in makers.items():
-            stats = measure(server, lambda i, make=make: make(PARTNERS[i % len(PARTNERS)]))
-            pages.append({"page": page, **stats})
+            states = STATES[page]
+
+            def check(k: int, raw: bytes, page: str = page, states: tuple = states) -> list[dict]:
+                return check_answer(page, states[k], raw)
+
+            stats = measure(server, [make(s) for s in states], check=check)
+            pages.append({"page": page, "states": len(states), **stats})
             print(f"  callback {page} ({'cached' if cache else 'uncached'}): {stats}", flush=True)
         return {"noop": floor, "pages": pages, "port": server.port}
     finally:
@@ -309,8 +419,12 @@ def _callbacks(clean: Path, cache: bool) -> dict:
 
 
 def bench_dashboard(work: Path, parts: set[str]) -> dict:
-    clean = clean_with_synthetic(work)
-    out: dict = {"callbacks_data": f"real sources + {SYNTHETIC_ROWS:,} synthetic Comtrade rows"}
+    rows = synthetic_rows()
+    clean = clean_with_synthetic(work, rows)
+    out: dict = {
+        "callbacks_data": f"real sources + {rows:,} synthetic Comtrade rows published",
+        "callbacks_synthetic_rows": rows,
+    }
     if "callbacks" in parts:
         warm = _callbacks(clean, cache=True)
         cold = _callbacks(clean, cache=False)
@@ -318,10 +432,14 @@ def bench_dashboard(work: Path, parts: set[str]) -> dict:
         out["noop_p50_ms"] = warm["noop"]["p50_ms"]
         out["callbacks"] = warm["pages"]
         out["callbacks_uncached"] = cold["pages"]
+        out["callbacks_calls"] = CALLS
+        out["callbacks_states"] = {page: list(STATES[page]) for page in PAGES}
         out["callbacks_note"] = (
-            "callbacks: 200 calls per page cycling 10 partners, figure cache on (a view built "
-            "once per data version is served from memory); callbacks_uncached: the same calls "
-            "with the cache off, every figure rebuilt"
+            f"callbacks: {CALLS} calls per page cycling its states (callbacks_states; KAZ with "
+            "10 partners on the pair pages) after one warm-up round, figure cache on (a view "
+            "built once per data version is served from memory); callbacks_uncached: the same "
+            "calls with the cache off, every figure rebuilt; every answer checked: a 200 with a "
+            "figure holding data"
         )
     if "first_render" in parts:
         render = _first_render_before_after(clean)
