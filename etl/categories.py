@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -29,7 +30,11 @@ def _is_text(column: pd.Series) -> bool:
 def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """`pd.concat(frames, ignore_index=True)` with every text column (but PLAIN) categorical
     over the sorted union of its values; columns and rows in pd.concat's order."""
-    columns = pd.concat([f.iloc[0:0] for f in frames]).columns
+    first = frames[0].columns
+    if all(f.columns.equals(first) for f in frames[1:]):
+        columns = first
+    else:
+        columns = pd.concat([f.iloc[0:0] for f in frames]).columns
     text = [
         c
         for c in columns
@@ -41,11 +46,15 @@ def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     parts = [
         f.assign(**{c: _coded(f[c], codes[c]) for c in text if c in f.columns}) for f in frames
     ]
-    return pd.concat(parts, ignore_index=True)[columns]
+    out = pd.concat(parts, ignore_index=True)
+    return out if out.columns.equals(columns) else out[columns]
 
 
 def _coded(column: pd.Series, codes: pd.Index) -> pd.Series:
     if isinstance(column.dtype, pd.CategoricalDtype):
+        same = column.cat.categories.dtype == codes.dtype and column.cat.categories.equals(codes)
+        if same and not column.cat.ordered:
+            return column  # already over these categories, in this order
         # astype() would keep an unordered categorical's own order (a parquet dictionary's, in
         # the order values were met), as its dtype compares equal to the sorted one.
         return column.cat.set_categories(codes)
@@ -53,13 +62,22 @@ def _coded(column: pd.Series, codes: pd.Index) -> pd.Series:
 
 
 def _sorted_values(columns: list[pd.Series]) -> pd.Index:
-    values: set[str] = set()
-    for column in columns:
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            values.update(column.cat.categories)
-        else:
-            values.update(column.dropna().unique())
-    return pd.Index(sorted(values), dtype="str")
+    """The sorted union of the columns' values (a categorical's categories, used or not)."""
+    found = [
+        c.cat.categories if isinstance(c.dtype, pd.CategoricalDtype) else c.dropna().unique()
+        for c in columns
+    ]
+    first = found[0]
+    if (
+        isinstance(first, pd.Index)
+        and first.dtype == pd.api.types.pandas_dtype("str")  # what pd.Index(..., dtype="str") is
+        and first.is_monotonic_increasing
+        and first.is_unique
+        and all(isinstance(f, pd.Index) and f.equals(first) for f in found[1:])
+    ):
+        return first  # the common case: one large source's categories, sorted already
+    values = np.concatenate([np.asarray(f, dtype=object) for f in found])
+    return pd.Index(sorted(set(values.tolist())), dtype="str")
 
 
 def text_columns(frame: pd.DataFrame) -> list[str]:

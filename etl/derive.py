@@ -3,7 +3,8 @@
 Every trade metric of etl.metrics but the facts check works within one source and reporter, so a
 large source's commodity totals are derived a few reporters at a time (about `BATCH_ROWS` rows)
 and each batch's frames appended to parquet: the derive's memory follows the largest batch, not
-the run's rows. Batches follow the sorted (source, reporter) order, and the metrics give their
+the run's rows (given the engine's files rather than one table of them, `Totals` reads them a
+batch at a time). Batches follow the sorted (source, reporter) order, and the metrics give their
 rows in that order first, so the batches' rows one after another are the one-shot frames, row for
 row (`tests/unit/test_derive.py`). The facts check reads only its facts' reporters.
 """
@@ -11,6 +12,7 @@ row (`tests/unit/test_derive.py`). The facts check reads only its facts' reporte
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,33 +62,160 @@ def trade_metrics(trade: pd.DataFrame, published_turnover: set[str]) -> dict[str
     }
 
 
-def published_turnover(trade: pd.DataFrame, large: pa.Table | None) -> set[str]:
+@dataclass
+class Totals:
+    """A large source's commodity-total rows in block order: an Arrow table in memory, or the
+    parquet files the engine left (etl.engine.TOTALS, a file per block and chunk, named in block
+    order), read a few columns or one batch at a time so that memory does not follow the rows."""
+
+    table: pa.Table | None = None
+    files: list[Path] = field(default_factory=list)
+    unified: pa.Schema | None = None  # the files' schema, once read
+    known: pa.Table | None = None  # their keys, once read
+
+    @classmethod
+    def of(cls, large: Totals | pa.Table | Path | None) -> Totals | None:
+        """`large` as Totals: a table, a folder of the engine's files, or None (none)."""
+        if large is None or isinstance(large, Totals):
+            return large
+        if isinstance(large, pa.Table):
+            return cls(table=large)
+        files = sorted(Path(large).glob("*.parquet"))
+        return cls(files=files) if files else None
+
+    def schema(self) -> pa.Schema:
+        """The rows' types: the files' unified (as `etl.engine.read_totals` concatenates them)."""
+        if self.table is not None:
+            return self.table.schema
+        if self.unified is None:
+            found = [pq.read_schema(f) for f in self.files]
+            self.unified = pa.unify_schemas(found, promote_options="default")
+        return self.unified
+
+    def keys(self) -> pa.Table:
+        """Source, reporter and flow of every row, in block order (what a whole run's rows can
+        afford: three dictionary columns)."""
+        names = ["source", "reporter", "flow"]
+        if self.table is not None:
+            return self.table.select(names)
+        if self.known is None:
+            parts = [pq.read_table(f, columns=names) for f in self.files]
+            self.known = _concat(parts, self.schema(), names)
+        return self.known
+
+    def head(self, rows: int) -> pd.DataFrame:
+        if self.table is not None:
+            return self.table.slice(0, rows).to_pandas()
+        first = pq.ParquetFile(self.files[0]).read_row_group(0)
+        return _concat([first.slice(0, rows)], self.schema()).to_pandas()
+
+    def of_reporters(self, reporters: set[str]) -> pa.Table:
+        """The rows of `reporters`, in block order."""
+        if self.table is not None:
+            keep = self.table.column("reporter").to_pandas().isin(reporters).to_numpy()
+            return self.table.filter(pa.array(keep))
+        keep = self.keys().column("reporter").to_pandas().isin(reporters).to_numpy()
+        parts, start = [], 0
+        for f in self.files:
+            length = pq.ParquetFile(f).metadata.num_rows
+            rows = keep[start : start + length]
+            if rows.any():  # a file read only when it holds some of their rows
+                parts.append(pq.read_table(f).filter(pa.array(rows)))
+            start += length
+        return _concat(parts, self.schema()) if parts else self.schema().empty_table()
+
+    def batches(self, groups: list[np.ndarray]) -> Iterator[pa.Table]:
+        """`groups` (row numbers, each batch's in its order) as tables: `table.take(rows)`. From
+        files, every file is read once and its rows split into the batches' spill files."""
+        if self.table is not None:
+            for rows in groups:
+                yield self.table.take(rows)
+            return
+        schema = self.schema()
+        with tempfile.TemporaryDirectory(dir=self.files[0].parent, prefix="_batches") as spill:
+            pieces = self._spill(groups, Path(spill))
+            for number, rows in enumerate(groups):
+                found = pieces.get(number, [])
+                ids = np.concatenate([ids for _, ids in found]) if found else np.array([], int)
+                parts = [_read_ipc(path) for path, _ in found]
+                table = _concat(parts, schema) if parts else schema.empty_table()
+                # The pieces hold the rows in block order; the batch wants them in `rows` order.
+                yield table.take(pa.array(np.searchsorted(ids, rows)))
+                for path, _ in found:
+                    path.unlink()
+
+    def _spill(
+        self, groups: list[np.ndarray], spill: Path
+    ) -> dict[int, list[tuple[Path, np.ndarray]]]:
+        """Each file's rows written into one Arrow file per batch they belong to: per batch,
+        its pieces in block order with their row numbers."""
+        lengths = [pq.ParquetFile(f).metadata.num_rows for f in self.files]
+        batch_of = np.full(sum(lengths), -1, dtype=np.int64)
+        for number, rows in enumerate(groups):
+            batch_of[rows] = number
+        pieces: dict[int, list[tuple[Path, np.ndarray]]] = {}
+        start = 0
+        for i, (f, length) in enumerate(zip(self.files, lengths, strict=True)):
+            numbers = batch_of[start : start + length]
+            wanted = np.unique(numbers[numbers >= 0])  # none: another source's file
+            table = pq.read_table(f) if len(wanted) else None
+            for number in wanted:
+                at = np.flatnonzero(numbers == number)
+                path = spill / f"{number:06d}-{i:06d}.arrow"
+                with pa.ipc.new_file(path, table.schema) as writer:
+                    writer.write_table(table.take(pa.array(at)))
+                pieces.setdefault(int(number), []).append((path, at + start))
+            start += length
+        return pieces
+
+
+def _read_ipc(path: Path) -> pa.Table:
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def _concat(parts: list[pa.Table], schema: pa.Schema, names: list[str] | None = None) -> pa.Table:
+    """`parts` as one table of `schema`'s types (of `names` only, if given), one dictionary a
+    column, as `etl.engine.read_totals` gives them."""
+    if names is not None:
+        schema = pa.schema([schema.field(n) for n in names])
+    table = pa.concat_tables(parts, promote_options="default")
+    return table.cast(schema).unify_dictionaries()
+
+
+def published_turnover(trade: pd.DataFrame, large: Totals | pa.Table | Path | None) -> set[str]:
     """Sources that publish turnover themselves (etl.metrics.turnover_from_flows derives none)."""
     out = set(trade.loc[trade["flow"] == "turnover", "source"]) if len(trade) else set()
+    large = Totals.of(large)
     if large is not None:
-        flow, source = large.column("flow").to_pandas(), large.column("source").to_pandas()
+        keys = large.keys()
+        flow, source = keys.column("flow").to_pandas(), keys.column("source").to_pandas()
         out |= set(source[(flow == "turnover").to_numpy()])
     return out
 
 
 def batches(
-    trade: pd.DataFrame, large: pa.Table | None, batch_rows: int = BATCH_ROWS
+    trade: pd.DataFrame, large: Totals | pa.Table | Path | None, batch_rows: int = BATCH_ROWS
 ) -> Iterator[pd.DataFrame]:
     """`categories.concat([trade, large])` (the one-shot frame) a batch at a time: an in-memory
     source whole, a large source's reporters in sorted order, about `batch_rows` rows a batch;
     batches in source order. Rows keep their order within a batch (a large source's block order)."""
+    large = Totals.of(large)
     mem = [trade] if len(trade.columns) else []
-    large_empty = [large.slice(0, 0).to_pandas()] if large is not None else []
+    large_empty = [large.head(0)] if large is not None else []
     # Dtypes as the one-shot's concatenation gives them (a batch lacks the other side's rows).
-    heads = [f.iloc[:1] for f in mem] + [large.slice(0, 1).to_pandas() for _ in large_empty]
+    heads = [f.iloc[:1] for f in mem] + [large.head(1) for _ in large_empty]
     dtypes = categories.concat(heads).dtypes if heads else pd.Series(dtype=object)
-    groups = _large_groups(large, batch_rows) if large is not None else {}
+    keys = large.keys() if large is not None else None
+    groups = _large_groups(keys, batch_rows) if keys is not None else {}
+    del keys
     # A source is either large (its reader streams it) or in memory, never both.
     names = sorted({*(trade["source"].unique() if len(trade) else ()), *groups})
     for source in names:
         if source in groups:
-            for rows in groups[source]:
-                part = large.take(rows).to_pandas()
+            for table in large.batches(groups[source]):
+                part = table.to_pandas()
+                del table
                 yield _typed(categories.concat([f.iloc[0:0] for f in mem] + [part]), dtypes)
         else:
             part = trade[trade["source"] == source]
@@ -142,31 +271,59 @@ class Written:
 
 @dataclass
 class _Sink:
-    """One output's batch files under `folder`, joined into one parquet file at the end."""
+    """One output's batches, written as they come: into one parquet file for as long as their
+    schema stays the same (a new file when it changes), a row group per slice of JOIN_ROWS rows.
+    `_join` makes them one file: the same bytes as one file a batch, joined."""
 
     folder: Path
     files: list[Path] = field(default_factory=list)
+    schemas: list[pa.Schema] = field(default_factory=list)  # each file's
     empty: Path | None = None  # an empty batch's frame: what an empty output is written as
     rows: int = 0
+    writer: pq.ParquetWriter | None = None  # the last file's, while it takes batches
+    # str_schema of the last batch's dtypes: the same batch after batch, whatever the categories.
+    known: tuple[tuple, pa.Schema] | None = None
 
     def add(self, frame: pd.DataFrame) -> None:
-        if len(frame) == 0 and (self.files or self.empty):
+        if len(frame) == 0:
+            if not (self.files or self.empty):
+                self.empty = self.folder / "empty.parquet"
+                write_str_text(frame, self.empty)
             return
-        path = self.folder / f"{len(self.files):06d}{'' if len(frame) else '-empty'}.parquet"
-        write_str_text(frame, path)
-        if len(frame):
+        key = _dtypes_key(frame)
+        if self.known is None or self.known[0] != key:
+            self.known = (key, str_schema(frame))
+        table = pa.Table.from_pandas(frame, preserve_index=False).cast(self.known[1])
+        table = table.combine_chunks()
+        if self.writer is None or not table.schema.equals(self.schemas[-1], check_metadata=True):
+            self.close()
+            path = self.folder / f"{len(self.files):06d}.parquet"
+            self.writer = pq.ParquetWriter(path, table.schema, compression="snappy")
             self.files.append(path)
-            self.rows += len(frame)
-        else:
-            self.empty = path
+            self.schemas.append(table.schema)
+        _write_slices(self.writer, table)
+        self.rows += len(table)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+def _write_slices(writer: pq.ParquetWriter, table: pa.Table) -> None:
+    """`table` as row groups of JOIN_ROWS rows (the row groups are part of the published bytes)."""
+    for start in range(0, len(table), JOIN_ROWS):
+        writer.write_table(table.slice(start, JOIN_ROWS))
 
 
 def write(
-    staging: Path, trade: pd.DataFrame, large: pa.Table | None, reporters: set[str],
-    batch_rows: int = BATCH_ROWS,
+    staging: Path, trade: pd.DataFrame, large: Totals | pa.Table | Path | None,
+    reporters: set[str], batch_rows: int = BATCH_ROWS,
 ) -> Written:  # fmt: skip
     """FROM_TRADE written into `staging` as `<name>.parquet` from `batches(trade, large)`; rows of
-    `reporters` kept for the facts check (all_trade's and shares' rows in the one-shot order)."""
+    `reporters` kept for the facts check (all_trade's and shares' rows in the one-shot order).
+    `large`: the large sources' commodity totals, as a table or the engine's folder of them."""
+    large = Totals.of(large)
     work = staging / "_derive"
     sinks = {name: _Sink(work / name) for name in [*PARTS, *FROM_TRADE[1:]]}
     for sink in sinks.values():
@@ -201,14 +358,13 @@ def write(
 
 
 def _facts_trade(
-    trade: pd.DataFrame, large: pa.Table | None, reporters: set[str], derived: list[pd.DataFrame]
+    trade: pd.DataFrame, large: Totals | None, reporters: set[str], derived: list[pd.DataFrame]
 ) -> pd.DataFrame:
     """The one-shot all_trade's rows of `reporters`, in its order: in-memory rows, the large
     sources' rows in block order, then the derived rows."""
     parts = [trade[trade["reporter"].isin(reporters)]] if len(trade.columns) else []
     if large is not None:
-        keep = large.column("reporter").to_pandas().isin(reporters).to_numpy()
-        parts.append(large.filter(pa.array(keep)).to_pandas())
+        parts.append(large.of_reporters(reporters).to_pandas())
     return categories.concat([*parts, *derived])
 
 
@@ -218,32 +374,50 @@ def _nonempty_concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _join(sinks: list[_Sink], path: Path, columns: list[str] | None) -> int:
-    """The sinks' batch files, in order, as one parquet file (an empty batch's if all are)."""
+    """The sinks' batches, in order, as one parquet file (an empty batch's if all are): their
+    schemas unified, columns in `columns` order, pandas' metadata of a batch whose types are the
+    file's. The first sink's open file becomes `path` when its schema is the file's already."""
     files = [f for s in sinks for f in s.files]
     if not files:
+        for sink in sinks:
+            sink.close()
         shutil.move(next(s.empty for s in sinks if s.empty), path)
         return 0
-    found = [pq.read_schema(f) for f in files]
+    found = [schema for s in sinks for schema in s.schemas]
     schema = pa.unify_schemas(found, promote_options="permissive")
     if columns is not None:
         schema = pa.schema([schema.field(c) for c in columns])
-    # pandas' own metadata (dtypes such as Int64) from a batch whose types are the file's.
     plain = schema.remove_metadata()
     meta = next((s.metadata for s in found if s.remove_metadata().equals(plain)), found[0].metadata)
     schema = schema.with_metadata(meta)
-    with pq.ParquetWriter(path, schema, compression="snappy") as writer:
-        for f in files:
-            # A slice at a time: a whole batch file read, cast and encoded at once was the
-            # derive's peak memory.
-            for rows in pq.ParquetFile(f).iter_batches(batch_size=JOIN_ROWS):
+    first = sinks[0]
+    same = len(first.files) == 1 and first.schemas[0].equals(schema, check_metadata=True)
+    if first.writer is not None and same:
+        # The common case: every batch had the file's types, and they are in it already.
+        writer, rest = first.writer, files[1:]
+        first.writer = None
+    else:
+        for sink in sinks:
+            sink.close()
+        writer, rest = pq.ParquetWriter(path, schema, compression="snappy"), files
+    for sink in sinks[1:]:
+        sink.close()
+    with writer:
+        for f in rest:
+            parquet = pq.ParquetFile(f)
+            # A row group at a time: each is one slice of one batch, and stays one.
+            for i in range(parquet.metadata.num_row_groups):
+                rows = parquet.read_row_group(i)
                 arrays = [
                     rows.column(c.name).cast(c.type)
                     if c.name in rows.schema.names
                     else pa.nulls(len(rows), c.type)
                     for c in schema
                 ]
-                writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+                writer.write_table(pa.Table.from_arrays(arrays, schema=schema).combine_chunks())
             pa.default_memory_pool().release_unused()
+    if rest is not files:
+        shutil.move(files[0], path)
     return sum(s.rows for s in sinks)
 
 
@@ -251,7 +425,18 @@ def write_str_text(frame: pd.DataFrame, path: Path) -> None:
     """`frame.astype(str for its text).to_parquet(path, index=False)`, the same file, with the
     text made str in Arrow rather than in pandas (a million rows of citations as pandas str, then
     their Arrow copy, was the run's peak memory)."""
-    text = dict.fromkeys(categories.text_columns(frame), "str")
-    schema = pa.Table.from_pandas(frame.iloc[0:0].astype(text), preserve_index=False).schema
-    table = pa.Table.from_pandas(frame, preserve_index=False).cast(schema)
+    table = pa.Table.from_pandas(frame, preserve_index=False).cast(str_schema(frame))
     pq.write_table(table, path, compression="snappy")  # what DataFrame.to_parquet uses
+
+
+def str_schema(frame: pd.DataFrame) -> pa.Schema:
+    """The Arrow schema, pandas' metadata and all, of `frame.astype(str for its text)`."""
+    text = dict.fromkeys(categories.text_columns(frame), "str")
+    return pa.Table.from_pandas(frame.iloc[0:0].astype(text), preserve_index=False).schema
+
+
+def _dtypes_key(frame: pd.DataFrame) -> tuple:
+    """What `str_schema` depends on: the columns and their dtypes, any categorical's as str."""
+    text = set(categories.text_columns(frame))
+    columns = tuple((c, "str" if c in text else frame[c].dtype) for c in frame.columns)
+    return (frame.columns.dtype, frame.columns.name, columns)

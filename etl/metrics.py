@@ -64,25 +64,22 @@ def turnover_from_flows(
     flows = trade[trade["flow"].isin(FLOW_PAIR) & ~trade["source"].isin(list(published_turnover))]
     if flows.empty:
         return trade.iloc[0:0].assign(derivation=pd.Series(dtype=str))
-    wide = flows.pivot_table(
-        index=key, columns="flow", values=["value", "value_usd"], aggfunc="first"
-    )
-    # pivot_table drops a column that is empty everywhere (no imports in the run, or no USD
-    # value for a EUR-only run): both flows and both values must exist before they are added.
-    wide = wide.reindex(columns=pd.MultiIndex.from_product([["value", "value_usd"], FLOW_PAIR]))
-    wide = wide.dropna(subset=[("value", "export"), ("value", "import")])
-    first = flows.drop_duplicates(key).set_index(key)
-    out = first.loc[wide.index].copy()
+    first, pair = _flow_pair(flows, key, ["value", "value_usd"])
+    # Only where both flows have a value (a run without imports, or a EUR-only run without USD
+    # values, gives no turnover, or turnover without USD).
+    both = ~np.isnan(pair["value", "export"]) & ~np.isnan(pair["value", "import"])
+    rest = [c for c in flows.columns if c not in key]
+    out = flows.iloc[first[both]][[*key, *rest]].reset_index(drop=True)
     out["flow"] = "turnover"
-    out["value"] = wide[("value", "export")] + wide[("value", "import")]
-    out["value_usd"] = wide[("value_usd", "export")] + wide[("value_usd", "import")]
+    out["value"] = pair["value", "export"][both] + pair["value", "import"][both]
+    out["value_usd"] = pair["value_usd", "export"][both] + pair["value_usd", "import"][both]
     out["value_original"] = out["value"]
     out["unit_original"] = out["currency"]
     out["valuation"] = "unknown"
     # No flag, typed like the input's flags (a bare None made the column object).
     out["flag"] = pd.Series(None, index=out.index, dtype=out["flag"].dtype)
     out["citation"] = _cited("Derived: exports + imports. ", out["citation"])
-    return _derived_rows(out.reset_index(), "turnover = export + import")
+    return _derived_rows(out, "turnover = export + import")
 
 
 def ytd_from_months(trade: pd.DataFrame) -> pd.DataFrame:
@@ -140,12 +137,10 @@ def shares(trade: pd.DataFrame) -> pd.DataFrame:
     )
     out = t.merge(world, on=key, how="inner")
     # One source, one vintage: a revised World total is never set against an older partner row.
-    out = out[(out["vintage"] == out["world_vintage"]) & (out["world_value"] > 0)].copy()
+    out = out[(out["vintage"] == out["world_vintage"]) & (out["world_value"] > 0)]
+    out = out.reset_index(drop=True)
     out["share"] = out["value"] / out["world_value"]
-    is_country = ~out["partner_is_aggregate"]
-    ranks = out[is_country].groupby(key, observed=True)["value"].rank(method="min", ascending=False)
-    out["rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
-    out.loc[ranks.index, "rank"] = ranks.astype("int64")
+    out["rank"] = _country_ranks(out, key)
     cols = [
         "source",
         "reporter",
@@ -164,28 +159,44 @@ def shares(trade: pd.DataFrame) -> pd.DataFrame:
     return _by_reporter(out[cols])
 
 
+def _country_ranks(out: pd.DataFrame, key: list[str]) -> pd.arrays.IntegerArray:
+    """Rank of each country row's value within its `key` (1 = largest, ties share the lower
+    rank); missing for aggregates. Grouped on one integer a row rather than on `key`."""
+    is_country = ~out["partner_is_aggregate"].to_numpy(dtype=bool)
+    group = _row_keys([_codes(out[c]) for c in key])[is_country]
+    values = out["value"].to_numpy()[is_country]
+    ranks = pd.Series(values).groupby(group).rank(method="min", ascending=False)
+    # As a groupby on `key` ranks them: not a row missing a part of it (the cast then refuses).
+    ranks[~out[key].notna().all(axis=1).to_numpy()[is_country]] = np.nan
+    rank = np.zeros(len(out), dtype=np.int64)
+    rank[is_country] = ranks.astype("int64").to_numpy()
+    return pd.arrays.IntegerArray(rank, ~is_country)
+
+
 def _shift_year(ts: pd.Series, years: int, month_end: bool = False) -> pd.Series:
-    """The same day-of-month (or month end) `years` later; periods are whole months."""
-    day = 1
-    out = pd.to_datetime(dict(year=ts.dt.year + years, month=ts.dt.month, day=day))
-    return out + pd.offsets.MonthEnd(0) if month_end else out
+    """The first of the month (or its last day) `years` later; periods are whole months.
+    In numpy months: a tenth of the time of building dates from year and month columns."""
+    month = ts.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]") + 12 * years
+    if month_end:
+        day = (month + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
+    else:
+        day = month.astype("datetime64[D]")
+    return pd.Series(day.astype("datetime64[us]"), index=ts.index)
 
 
 def _comparison_labels(frame: pd.DataFrame) -> pd.Series:
     """'Jan–Apr 2024 vs Jan–Apr 2023', computed once per distinct period."""
+    if frame.empty:  # object, as an empty list gives
+        return pd.Series([], index=frame.index, dtype=object)
+    group = frame.groupby(PERIOD, observed=True, sort=False, dropna=False).ngroup().to_numpy()
     keys = frame[PERIOD].drop_duplicates()
-    labels = {
-        (b, s, e): f"{periods.label(b, s, e)} vs "
+    labels = [
+        f"{periods.label(b, s, e)} vs "
         f"{periods.label(b, s.replace(year=s.year - 1), e - pd.DateOffset(years=1))}"
         for b, s, e in keys.itertuples(index=False)
-    }
-    return pd.Series(
-        [
-            labels[k]
-            for k in zip(frame["basis"], frame["period_start"], frame["period_end"], strict=True)
-        ],
-        index=frame.index,
-    )
+    ]
+    # str, as a list of strings gives
+    return pd.Series(np.array(labels, dtype=object)[group], index=frame.index, dtype="str")
 
 
 def growth(trade: pd.DataFrame) -> pd.DataFrame:
@@ -194,15 +205,13 @@ def growth(trade: pd.DataFrame) -> pd.DataFrame:
     t = latest_vintage(_key_columns(trade, trade["commodity"] == "TOTAL", columns))
     bal = balance(t)
     t = pd.concat([t, bal], ignore_index=True)
-    prev = t[[*SERIES, *PERIOD, "value"]].copy()
-    prev["period_start"] = _shift_year(prev["period_start"], 1)
-    prev["period_end"] = _shift_year(prev["period_end"], 1, month_end=True)
-    prev = prev.rename(columns={"value": "previous_value"})
-    out = t.merge(prev, on=[*SERIES, *PERIOD], how="inner")
+    out = _with_previous_year(t)
     denom = out["previous_value"].abs().replace(0, np.nan)
     out["yoy_growth"] = (out["value"] - out["previous_value"]) / denom
     out["comparison"] = _comparison_labels(out)
-    out = pd.concat([out, _constant_basis_growth(t, out)], ignore_index=True)
+    constant = _constant_basis_growth(t, out)
+    if len(constant):  # else none: out as it is (its own types, which concat would keep)
+        out = pd.concat([out, constant], ignore_index=True)
     cols = [
         *SERIES[:-2],
         "flow",
@@ -227,7 +236,10 @@ def _constant_basis_growth(t: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFra
     it has lost (EU-27 2023 vs EU-28 2022 minus the United Kingdom), never the unlike total."""
     key = [c for c in [*SERIES, *PERIOD] if c != "partner"]
     parts = []
+    present = set(t.loc[t["partner"].isin(list(GROUP_SUCCESSION)), "partner"].unique())
     for now, (before, lost) in GROUP_SUCCESSION.items():
+        if now not in present:
+            continue  # nothing to compare (most batches: the group is one source's)
         done = matched.loc[matched["partner"] == now, [*key]].assign(_done=True)
         cur = t[t["partner"] == now].merge(done, on=key, how="left")
         cur = cur[cur["_done"].isna()].drop(columns="_done")
@@ -255,19 +267,125 @@ def _constant_basis_growth(t: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFra
     return pd.concat(parts, ignore_index=True) if parts else matched.iloc[0:0]
 
 
+def _with_previous_year(t: pd.DataFrame) -> pd.DataFrame:
+    """`t`'s rows (one a series and period) that have the same series' same period a year
+    earlier, with its value as `previous_value`: `t.merge(t shifted a year, on=SERIES + PERIOD)`
+    (in `t`'s order), matched on one integer a row."""
+    series = _row_keys([_codes(t[c]) for c in [*SERIES, "basis"]])
+    now = [t[c].to_numpy(dtype="datetime64[ns]") for c in PERIOD[1:]]
+    before = [
+        _shift_year(t[c], 1, month_end=c == "period_end").to_numpy("datetime64[ns]")
+        for c in PERIOD[1:]
+    ]
+    # Rows now, then the same rows a year on: one key space for both.
+    keys = _row_keys(
+        [np.r_[series, series], *(_days(np.r_[a, b]) for a, b in zip(now, before, strict=True))]
+    )
+    now_keys, before_keys = keys[: len(t)], keys[len(t) :]
+    index = pd.Index(before_keys)
+    if index.is_unique:
+        found = index.get_indexer(now_keys)
+        at = np.flatnonzero(found >= 0)
+        row = found[at]
+    else:  # many to many: what merge gives
+        pairs = pd.DataFrame({"k": now_keys, "at": np.arange(len(t))}).merge(
+            pd.DataFrame({"k": before_keys, "row": np.arange(len(t))}), on="k"
+        )
+        at, row = pairs["at"].to_numpy(), pairs["row"].to_numpy()
+    out = t.iloc[at].reset_index(drop=True)
+    out["previous_value"] = t["value"].to_numpy()[row]
+    return out
+
+
+def _codes(column: pd.Series) -> np.ndarray:
+    """Integers equal where `column`'s values are (missing values equal to each other, as in a
+    merge's keys)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy("int64")
+    return pd.factorize(column, use_na_sentinel=False)[0].astype("int64")
+
+
+_DAY = 86_400 * 10**9
+
+
+def _days(stamps: np.ndarray) -> np.ndarray:
+    """Timestamps as integers: days when all are midnights (a small range to pack), else ns."""
+    ns = stamps.view("int64")
+    if len(ns) and not np.isnat(stamps).any() and not (ns % _DAY).any():
+        return ns // _DAY
+    return ns
+
+
+def _row_keys(columns: list[np.ndarray]) -> np.ndarray:
+    """One integer a row, the same for rows equal in every one of `columns` (integer arrays):
+    the columns packed into an int64 where their ranges allow, else renumbered first."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    span = 1
+    for column in columns:
+        if not len(column):
+            break
+        low, width = int(column.min()), int(column.max()) - int(column.min()) + 1
+        if width >= 2**31:
+            column, uniques = pd.factorize(column)
+            low, width = 0, max(len(uniques), 1)
+        if span * width >= 2**62:
+            key, uniques = pd.factorize(key)
+            span = max(len(uniques), 1)
+        key = key * width + (column - low)
+        span *= width
+    return key
+
+
 def balance(trade: pd.DataFrame) -> pd.DataFrame:
     """Exports minus imports per series and period (negative = deficit); same source only."""
     key = [c for c in [*SERIES, *PERIOD] if c != "flow"]
     flows = trade[trade["flow"].isin(["export", "import"])]
-    wide = flows.pivot_table(index=key, columns="flow", values="value", aggfunc="first")
-    if not {"export", "import"} <= set(wide.columns):
-        return trade.iloc[0:0]
-    wide = wide.dropna(subset=["export", "import"])
-    first = flows.drop_duplicates(key).set_index(key)
-    out = first.loc[wide.index, ["currency", "vintage", "citation"]].copy()
-    out["value"] = wide["export"] - wide["import"]
+    first, pair = _flow_pair(flows, key, ["value"])
+    exports, imports = pair["value", "export"], pair["value", "import"]
+    if np.isnan(exports).all() or np.isnan(imports).all():
+        return trade.iloc[0:0]  # pivot_table drops a flow with no value anywhere
+    both = ~np.isnan(exports) & ~np.isnan(imports)
+    out = flows.iloc[first[both]][[*key, "currency", "vintage", "citation"]].reset_index(drop=True)
+    out["value"] = exports[both] - imports[both]
     out["flow"] = "balance"
-    return out.reset_index()
+    return out
+
+
+def _flow_pair(
+    flows: pd.DataFrame, key: list[str], values: list[str]
+) -> tuple[np.ndarray, dict[tuple[str, str], np.ndarray]]:
+    """What `flows.pivot_table(index=key, columns="flow", values=values, aggfunc="first")` and
+    `flows.drop_duplicates(key)` say, per group of `key` in sorted order (a key with a missing
+    part in none): the position of the group's first row, and for each value and flow of
+    FLOW_PAIR the group's first value that is not missing (NaN where there is none)."""
+    group = flows.groupby(key, observed=True, sort=True).ngroup().fillna(-1).to_numpy("int64")
+    n = int(group.max()) + 1 if len(group) else 0
+    keyed = group >= 0
+    first = _first_rows(group, keyed, n)
+    pair = {}
+    for flow in FLOW_PAIR:
+        rows = keyed & (flows["flow"] == flow).to_numpy(dtype=bool)
+        for value in values:
+            column = flows[value].to_numpy(dtype="float64", na_value=np.nan)
+            pair[value, flow] = _first_per_group(group, column, rows & ~np.isnan(column), n)
+    return first, pair
+
+
+def _first_rows(group: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """Per group 0..n-1, the position of its first row among `rows` (-1: none)."""
+    where = np.flatnonzero(rows)
+    found, first = np.unique(group[where], return_index=True)  # a stable sort: first rows
+    out = np.full(n, -1, dtype=np.int64)
+    out[found] = where[first]
+    return out
+
+
+def _first_per_group(group: np.ndarray, values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """Per group 0..n-1, the value of its first row among `rows` (NaN: none)."""
+    first = _first_rows(group, rows, n)
+    out = np.full(n, np.nan)
+    out[first >= 0] = values[first[first >= 0]]
+    return out
 
 
 TOP_PARTNERS_FOR_CAGR = 25

@@ -211,18 +211,18 @@ def _write(
     totals = engine.read_totals(staging / LARGE) if streamed else None
     trade_table = engine.to_arrow(frames["trade"])
     if totals is not None:
-        shutil.rmtree(staging / LARGE / engine.TOTALS)
         trade_table = pa.concat_tables([trade_table, engine.as_trade_arrow(totals)])
         trade_table = trade_table.unify_dictionaries()
     pq.write_table(trade_table.combine_chunks(), trade_file, compression="zstd")
     trade_rows = len(trade_table)
+    del trade_table, totals  # the derive reads the totals' files a batch at a time
+    pa.default_memory_pool().release_unused()
 
     with log.timed("derive"):
-        if totals is not None:
-            del trade_table  # from here on the totals are in memory once, as Arrow
-            pa.default_memory_pool().release_unused()  # its Arrow memory back to the system
-        derived, rows = _derive_batched(staging, frames, totals, out.facts)
-        totals = None
+        large = staging / LARGE / engine.TOTALS if streamed else None
+        derived, rows = _derive_batched(staging, frames, large, out.facts)
+        if streamed:
+            shutil.rmtree(staging / LARGE / engine.TOTALS)
 
     with log.timed("write"):
         outputs = {**frames, "facts": out.facts, **derived}
@@ -407,12 +407,16 @@ def _derive(frames: dict[str, pd.DataFrame], fact_frame: pd.DataFrame) -> dict[s
 
 
 def _derive_batched(
-    staging: Path, frames: dict[str, pd.DataFrame], large: pa.Table | None, fact_frame: pd.DataFrame
-) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    staging: Path, frames: dict[str, pd.DataFrame], large: pa.Table | Path | None,
+    fact_frame: pd.DataFrame,
+) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:  # fmt: skip
     """The trade frames derived a batch of reporters at a time and written into `staging`
-    (etl.derive), with their row counts; the other derived frames in memory."""
+    (etl.derive), with their row counts; the other derived frames in memory. `large`: the large
+    sources' commodity totals, as one table or as the engine's folder of them (read a batch at a
+    time: the derive's memory then does not follow the rows)."""
     fdi_cum, visa_sum = _fdi_and_visas(frames)
     trade = frames["trade"]
+    large = derive.Totals.of(large)
     if trade.empty and large is None:
         derived = _no_trade(fdi_cum, visa_sum, fact_frame)
         for name in derive.FROM_TRADE:

@@ -6,6 +6,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from etl import categories, derive, pipeline
@@ -63,10 +64,21 @@ def _str(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(dict.fromkeys(categories.text_columns(frame), "str"))
 
 
+def _as_files(large: pa.Table, folder, parts: int = 4):
+    """`large` as the engine leaves a large source's totals: a parquet file per block, named in
+    block order, each block holding rows of several reporters (rows are shuffled)."""
+    folder.mkdir()
+    for i, rows in enumerate(np.array_split(np.arange(len(large)), parts)):
+        pq.write_table(large.take(rows), folder / f"un-comtrade-{i:06d}-0000.parquet")
+    return folder
+
+
+@pytest.mark.parametrize("as_files", [False, True], ids=["table", "files"])
 @pytest.mark.parametrize("batch_rows", [1, 500, 10**9])
-def test_batched_derive_writes_the_one_shot_files(runs, tmp_path, batch_rows):
+def test_batched_derive_writes_the_one_shot_files(runs, tmp_path, batch_rows, as_files):
     mem, large = runs
     whole = categories.concat([mem, large.to_pandas()])
+    given = _as_files(large, tmp_path / "_totals") if as_files else large
     frames = {"trade": whole, "fdi": pd.DataFrame(), "visas": pd.DataFrame()}
     one_shot = pipeline._derive(frames, pd.DataFrame())
     (tmp_path / "one").mkdir()
@@ -74,7 +86,7 @@ def test_batched_derive_writes_the_one_shot_files(runs, tmp_path, batch_rows):
     for name in derive.FROM_TRADE:
         derive.write_str_text(one_shot[name], tmp_path / "one" / f"{name}.parquet")
 
-    written = derive.write(tmp_path / "batched", mem, large, {"KAZ"}, batch_rows=batch_rows)
+    written = derive.write(tmp_path / "batched", mem, given, {"KAZ"}, batch_rows=batch_rows)
 
     for name in derive.FROM_TRADE:
         expected = _read(tmp_path / "one", name)
@@ -86,18 +98,24 @@ def test_batched_derive_writes_the_one_shot_files(runs, tmp_path, batch_rows):
     turnover = derived[derived["derivation"].str.startswith("turnover")]
     assert set(turnover["source"]) == {"bns", "un-comtrade"}
     assert set(turnover["reporter"]) == set(REPORTERS)
+    if as_files:  # the batches' spill files are gone, the engine's files left as they were
+        assert all(p.suffix == ".parquet" for p in given.iterdir())
     # Nothing but the published files is left in the staging folder.
     assert sorted(p.name for p in (tmp_path / "batched").iterdir()) == sorted(
         f"{n}.parquet" for n in derive.FROM_TRADE
     )
 
 
-def test_batched_derive_gives_the_facts_check_its_reporters_rows_in_one_shot_order(runs, tmp_path):
+@pytest.mark.parametrize("as_files", [False, True], ids=["table", "files"])
+def test_batched_derive_gives_the_facts_check_its_reporters_rows_in_one_shot_order(
+    runs, tmp_path, as_files
+):
     mem, large = runs
     whole = categories.concat([mem, large.to_pandas()])
     out = derive.trade_metrics(whole, derive.published_turnover(whole, None))
+    given = _as_files(large, tmp_path / "_totals") if as_files else large
 
-    written = derive.write(tmp_path, mem, large, {"KAZ", "KGZ"}, batch_rows=300)
+    written = derive.write(tmp_path / "out", mem, given, {"KAZ", "KGZ"}, batch_rows=300)
 
     def kept(frame: pd.DataFrame) -> pd.DataFrame:
         return _str(frame[frame["reporter"].isin(["KAZ", "KGZ"])].reset_index(drop=True))
@@ -116,3 +134,22 @@ def test_batches_hold_whole_reporters_in_sorted_order(runs):
     assert pairs == sorted(pairs)
     assert len(pairs) == len(set(pairs))  # a reporter is never split between batches
     assert len(batches) > 3 and max(len(b) for b in batches if b[0][0] == "un-comtrade") > 1
+
+
+def test_batches_whose_types_change_join_into_one_file_of_their_common_types(tmp_path):
+    # A batch without flags (an all-null column) between batches with them; row groups stay
+    # one per batch, as one file a batch, joined, had them.
+    flagged = pd.DataFrame({"reporter": ["KAZ", "KGZ"], "flag": ["p", "e"], "value": [1.0, 2.0]})
+    plain = pd.DataFrame({"reporter": ["RUS"], "flag": [None], "value": [3.0]})
+    sink = derive._Sink(tmp_path / "parts")
+    sink.folder.mkdir()
+    for frame in (plain, flagged, plain):
+        sink.add(frame)
+    assert len(sink.files) == 3  # a new file whenever the types change
+
+    rows = derive._join([sink], tmp_path / "joined.parquet", None)
+
+    expected = pd.concat([plain, flagged, plain], ignore_index=True).astype({"flag": "str"})
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "joined.parquet"), expected)
+    assert rows == 4
+    assert pq.ParquetFile(tmp_path / "joined.parquet").metadata.num_row_groups == 3
