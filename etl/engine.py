@@ -250,6 +250,22 @@ def read_totals(out: Path) -> pa_arrow.Table | None:
     return pa_arrow.concat_tables(tables, promote_options="default").unify_dictionaries()
 
 
+def iter_totals(out: Path, rows: int = 1 << 16) -> Iterator[pa_arrow.Table]:
+    """The same rows as `read_totals`, in the same order, as TRADE_ARROW tables of about `rows`
+    rows: what trade.parquet is written from without holding every total at once."""
+    pending: list[pa_arrow.Table] = []
+    count = 0
+    for path in sorted((out / TOTALS).glob("*.parquet")):
+        table = as_trade_arrow(pq.read_table(path))
+        pending.append(table)
+        count += len(table)
+        if count >= rows:
+            yield pa_arrow.concat_tables(pending).unify_dictionaries().combine_chunks()
+            pending, count = [], 0
+    if pending:
+        yield pa_arrow.concat_tables(pending).unify_dictionaries().combine_chunks()
+
+
 def as_trade_arrow(table: pa_arrow.Table) -> pa_arrow.Table:
     """`table` with every TRADE_ARROW column, in order (a missing one as nulls)."""
     columns = [

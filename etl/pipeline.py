@@ -208,15 +208,16 @@ def _write(
     trade_file = staging / "trade.parquet"
     # The large sources' commodity totals come back from the tasks' files (etl.engine), in block
     # order, once: written into trade.parquet beside the in-memory sources' rows, then derived.
-    totals = engine.read_totals(staging / LARGE) if streamed else None
-    trade_table = engine.to_arrow(frames["trade"])
-    if totals is not None:
-        trade_table = pa.concat_tables([trade_table, engine.as_trade_arrow(totals)])
-        trade_table = trade_table.unify_dictionaries()
-    pq.write_table(trade_table.combine_chunks(), trade_file, compression="zstd")
-    trade_rows = len(trade_table)
-    del trade_table, totals  # the derive reads the totals' files a batch at a time
-    pa.default_memory_pool().release_unused()
+    # A row group per ~65,536 totals: memory follows that, not the run's totals.
+    in_memory = engine.to_arrow(frames["trade"])
+    with pq.ParquetWriter(trade_file, engine.TRADE_ARROW, compression="zstd") as writer:
+        writer.write_table(in_memory)
+        trade_rows = len(in_memory)
+        del in_memory
+        for table in engine.iter_totals(staging / LARGE) if streamed else ():
+            writer.write_table(table)
+            trade_rows += len(table)
+    pa.default_memory_pool().release_unused()  # the derive reads the totals a batch at a time
 
     with log.timed("derive"):
         large = staging / LARGE / engine.TOTALS if streamed else None
