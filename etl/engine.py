@@ -54,11 +54,12 @@ REPEATED_KEY_RULE = (
 # Files in a source folder that are documentation, not data: not reported as unread.
 _DOCUMENTATION = ("readme", "provenance", "license", "licence")
 PARTITIONS = ("year", "reporter")
-# The key check's working memory; beyond it DuckDB spills to disk. 256 MB takes the same CPU time
-# as 512 MB on 20 M rows (1.25 s either way) and 240 MB less peak memory.
-DUCKDB_MEMORY = "256MB"
-# Parquet bytes of partitions checked for repeated keys at once (about 2.5 M rows).
-KEY_BATCH_BYTES = 64 << 20
+# The key check's working memory per batch (a task; two run side by side on two workers); beyond
+# it DuckDB spills to disk. Parquet bytes of partitions checked at once: about 1.3 M rows. At 20 M
+# rows, 32 MB batches with 128 MB each took 1.4 s and the run's memory peak stayed in the blocks
+# phase; 64 MB batches with 256 MB each took 1.8 s and raised the peak by ~80 MB.
+DUCKDB_MEMORY = "128MB"
+KEY_BATCH_BYTES = 32 << 20
 
 _TEXT = pa_arrow.dictionary(pa_arrow.int32(), pa_arrow.string())
 # Text columns are dictionary-encoded (a few distinct codes repeated millions of times); `location`

@@ -95,9 +95,10 @@ class TreeMemory(threading.Thread):
             return
         while root.is_running() and root.status() != psutil.STATUS_ZOMBIE:
             total = 0
-            for proc in [root, *root.children(recursive=True)]:
-                with contextlib.suppress(psutil.Error):  # a worker that just ended
-                    total += proc.memory_full_info().pss
+            with contextlib.suppress(psutil.Error):  # the run or a worker just ended
+                for proc in [root, *root.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):
+                        total += proc.memory_full_info().pss
             self.peak_mb = max(self.peak_mb, total / 2**20)
             time.sleep(self.every)
 
