@@ -74,7 +74,7 @@ def targets(result: dict) -> list[tuple[str, str, bool | None]]:
         r = etl[20_000_000]
         rows.append(
             (
-                "ETL 20M rows peak RSS <= 1.5 GB",
+                "ETL 20M rows peak memory <= 1.5 GB (the ETL process and its workers, summed PSS)",
                 f"{r['etl_peak_rss_mb']:.0f} MB",
                 r["etl_peak_rss_mb"] <= 1536,
             )
@@ -84,7 +84,7 @@ def targets(result: dict) -> list[tuple[str, str, bool | None]]:
         grown = big["etl_peak_rss_mb"] / small["etl_peak_rss_mb"]
         rows.append(
             (
-                f"peak RSS not growing with rows ({min(etl):,} -> {max(etl):,})",
+                f"peak memory not growing with rows ({min(etl):,} -> {max(etl):,}; at most x1.3)",
                 f"x{grown:.2f}",
                 grown <= 1.3,
             )
@@ -199,15 +199,19 @@ def markdown(result: dict) -> str:
             "",
             "## ETL (synthetic UN Comtrade layout)",
             "",
-            "| rows | ETL s | peak RSS MB | DuckDB floor s | ratio | µs/row | µs/row, start-up "
-            "excluded | previous path s (RSS MB) |",
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| rows | ETL s | CPU s | peak memory MB (largest process) | DuckDB floor s (CPU s) "
+            "| ratio (CPU ratio) | µs/row | µs/row, start-up excluded "
+            "| previous path s (memory MB) |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for r in result["etl"]:
             before = f"{r['previous_s']} ({r['previous_peak_rss_mb']})" if "previous_s" in r else ""
+            largest = f" ({r['etl_largest_process_mb']})" if "etl_largest_process_mb" in r else ""
             lines.append(
-                f"| {r['rows']:,} | {r['etl_s']} | {r['etl_peak_rss_mb']} | "
-                f"{r['duckdb_floor_s']} | {r['ratio_to_floor']} | {r['us_per_row']} | "
+                f"| {r['rows']:,} | {r['etl_s']} | {r.get('etl_cpu_s', '')} | "
+                f"{r['etl_peak_rss_mb']}{largest} | {r['duckdb_floor_s']} "
+                f"({r.get('duckdb_floor_cpu_s', '')}) | {r['ratio_to_floor']} "
+                f"({r.get('cpu_ratio_to_floor', '')}) | {r['us_per_row']} | "
                 f"{r.get('us_per_row_marginal', '')} | {before} |"
             )
         fixed = result["etl"][0].get("fixed_s")
