@@ -222,8 +222,8 @@ def _write(
     with log.timed("derive"):
         large = staging / LARGE / engine.TOTALS if streamed else None
         derived, rows = _derive_batched(staging, frames, large, out.facts)
-        if streamed:
-            shutil.rmtree(staging / LARGE / engine.TOTALS)
+        if streamed:  # a large source without commodity totals wrote no _totals folder
+            shutil.rmtree(staging / LARGE / engine.TOTALS, ignore_errors=True)
 
     with log.timed("write"):
         outputs = {**frames, "facts": out.facts, **derived}

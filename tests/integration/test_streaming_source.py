@@ -150,3 +150,17 @@ def test_keys_checked_partition_by_partition_find_what_one_pass_finds(
         assert engine.repeated_keys(out, compute=on_two_workers) == one_pass
     assert len(one_pass) == engine.MAX_REPEATS_SHOWN + 1
     assert one_pass[-1].rule == "further repeated keys"
+
+
+def test_a_large_source_without_commodity_totals_is_published(tmp_path: Path):
+    """HS chapters only, no TOTAL rows: nothing for trade.parquet or the derived frames, and
+    the run still publishes its partitions (it used to fail removing a _totals folder it never
+    wrote)."""
+    from tests.unit.test_comtrade import write
+
+    write(tmp_path / "un-comtrade", [{"cmdCode": f"{i:02d}"} for i in range(1, 6)])
+    clean = tmp_path / "clean"
+    report = pipeline.run(tmp_path, clean, paths.facts_file(), only=["un-comtrade"])
+    assert report["tables"]["trade_large"] == 5
+    assert report["tables"]["trade"] == 0
+    assert not list(clean.rglob("_totals"))
