@@ -45,7 +45,8 @@ def run_etl(raw: Path, clean: Path, tree: Path = ROOT) -> dict:
     disturb least: wall time on a shared machine measures the load as much as the ETL.
 
     Memory is the peak of the process tree's summed PSS (each shared page counted once, split
-    between the processes sharing it), sampled every 20 ms: the ETL forks worker processes, and
+    between the processes sharing it), sampled every 100 ms (reading PSS costs the cores the ETL
+    uses; every 20 ms took about a tenth of one): the ETL forks worker processes, and
     GNU time's figure (`etl_largest_process_mb`) is only the largest single process's RSS."""
     # GNU time reports the child's own peak RSS and CPU (its waited-for workers included);
     # without it, the children's rusage.
@@ -82,7 +83,7 @@ def run_etl(raw: Path, clean: Path, tree: Path = ROOT) -> dict:
 class TreeMemory(threading.Thread):
     """Peak summed PSS (MB) of a process and its descendants while it runs."""
 
-    def __init__(self, pid: int, every: float = 0.02) -> None:
+    def __init__(self, pid: int, every: float = 0.1) -> None:
         super().__init__(daemon=True)
         self.pid, self.every, self.peak_mb = pid, every, 0.0
 
