@@ -326,9 +326,12 @@ def run_source(
     out: Path,
     scheduler: str | None = None,
     block_bytes: int = BLOCK_BYTES,
+    check_keys: bool = True,
 ) -> SourceOutcome:
     """Every block of a large source read, validated and written under `out` (partitioned); keys
-    checked across all of them. Nothing is published here: `out` is inside the staging folder."""
+    checked across all of them (unless `check_keys` is False: the caller then runs `KeyCheck`
+    once over every large source's partitions). Nothing is published here: `out` is inside the
+    staging folder."""
     t0 = time.perf_counter()
     steps: dict[str, float] = {}
     files = module.data_files(folder)
@@ -348,7 +351,7 @@ def run_source(
             problems += o.problems
         problems = problems[:MAX_PROBLEMS]
         rows_out = sum(o.rows_out for o in outcomes)
-        if not problems and rows_out:
+        if check_keys and not problems and rows_out:
             t1 = time.perf_counter()
             problems += repeated_keys(out, compute=compute)
             steps["keys"] = time.perf_counter() - t1
@@ -415,6 +418,12 @@ class _compute:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+def is_local(scheduler: str | None) -> bool:
+    """True for the schedulers of this machine (the default pool, one process, threads); False
+    for a dask.distributed scheduler's address."""
+    return scheduler in (None, "", "local", "processes", "synchronous", "threads")
+
+
 def local_workers() -> int:
     """Worker processes of the default local scheduler: the CPUs this process may use
     (TRADEBOARD_WORKERS overrides; 1 runs every task in this process)."""
@@ -475,6 +484,39 @@ def unread_files(module: ModuleType, folder: Path, files: list[Path]) -> list[di
 # by the key (spilling to disk if it must) and names every place a key occurs.
 
 
+class KeyCheck:
+    """`repeated_keys` over every large source's partitions on a thread of this process, while
+    the caller goes on (the derive step): DuckDB releases the GIL, so on one core of its own it
+    takes the other's work off the wall time. `result()` waits and gives its problems."""
+
+    def __init__(self, out: Path) -> None:
+        import threading
+
+        self.problems: list[Problem] = []
+        self.seconds = 0.0
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(out,), daemon=True)
+        self._thread.start()
+
+    def _run(self, out: Path) -> None:
+        t0 = time.perf_counter()
+        try:
+            self.problems = repeated_keys(out, threads=1)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+        self.seconds = time.perf_counter() - t0
+
+    def wait(self) -> None:
+        """Let the check finish (before its folder goes, whatever the caller met meanwhile)."""
+        self._thread.join()
+
+    def result(self) -> list[Problem]:
+        self.wait()
+        if self._error is not None:
+            raise self._error
+        return self.problems
+
+
 def key_batches(out: Path, batch_bytes: int | None = None) -> list[list[str]]:
     """The partitions' parquet files in batches of whole partitions, each about `batch_bytes`.
 
@@ -502,7 +544,10 @@ def _sql_text(text: str) -> str:
 
 
 def repeated_keys(
-    out: Path, limit: int = MAX_REPEATS_SHOWN, compute: Callable[..., tuple] | None = None
+    out: Path,
+    limit: int = MAX_REPEATS_SHOWN,
+    compute: Callable[..., tuple] | None = None,
+    threads: int | None = None,
 ) -> list[Problem]:
     """One problem per repeated key, naming every place it occurs ("a.csv, line 2; b.csv, line
     2"), the first 50 by place; then one problem saying how many more keys repeat.
@@ -515,7 +560,7 @@ def repeated_keys(
 
     compute = compute or (lambda *tasks: dask.compute(*tasks, scheduler=dask.local.get_sync))
     check = dask.delayed(batch_repeats)
-    found = compute(*(check(files, limit) for files in key_batches(out)))
+    found = compute(*(check(files, limit, threads) for files in key_batches(out)))
     total = sum(n for _, n in found)
     if not total:
         return []
@@ -529,7 +574,9 @@ def repeated_keys(
     return problems
 
 
-def batch_repeats(files: list[str], limit: int) -> tuple[pd.DataFrame, int]:
+def batch_repeats(
+    files: list[str], limit: int, threads: int | None = None
+) -> tuple[pd.DataFrame, int]:
     """The first `limit` repeated keys of one batch of partition files (by first place), with
     their places, and how many keys repeat in the batch.
 
@@ -552,7 +599,7 @@ def batch_repeats(files: list[str], limit: int) -> tuple[pd.DataFrame, int]:
                 "memory_limit": DUCKDB_MEMORY,
                 "temp_directory": spill,
                 "preserve_insertion_order": False,
-                "threads": max(pa_arrow.cpu_count(), 1),
+                "threads": threads or max(pa_arrow.cpu_count(), 1),
             }
         )
         try:

@@ -203,28 +203,28 @@ def _write(
     the dashboard charts); every row of a large source is in trade_large/year=Y/reporter=R/.
     """
     frames = out.frames
-    _stream_sources(streamed, raw, staging / LARGE, results, log, out.scheduler)
+    # On this machine the key check runs beside the derive step (engine.KeyCheck: DuckDB on a
+    # thread); a cluster checks each source's keys on its workers.
+    beside = bool(streamed) and engine.is_local(out.scheduler)
+    _stream_sources(streamed, raw, staging / LARGE, results, log, out.scheduler, not beside)
     log.stop_on_problems()
+    keys = engine.KeyCheck(staging / LARGE) if beside else None
+    try:
+        derived, rows, trade_rows = _trade_and_derived(staging, streamed, out, log)
+    except Exception:
+        # Repeated keys can break the derive step: then they are what the run reports.
+        if keys is not None and keys.result():
+            log.problems += keys.problems
+            log.stop_on_problems()
+        raise
+    finally:
+        if keys is not None:
+            keys.wait()
+    if keys is not None:
+        log.problems += keys.result()
+        log.timings["keys"] = round(keys.seconds, 3)
+        log.stop_on_problems()
     trade_file = staging / "trade.parquet"
-    # The large sources' commodity totals come back from the tasks' files (etl.engine), in block
-    # order, once: written into trade.parquet beside the in-memory sources' rows, then derived.
-    # A row group per ~65,536 totals: memory follows that, not the run's totals.
-    in_memory = engine.to_arrow(frames["trade"])
-    with pq.ParquetWriter(trade_file, engine.TRADE_ARROW, compression="zstd") as writer:
-        writer.write_table(in_memory)
-        trade_rows = len(in_memory)
-        del in_memory
-        for table in engine.iter_totals(staging / LARGE) if streamed else ():
-            writer.write_table(table)
-            trade_rows += len(table)
-    pa.default_memory_pool().release_unused()  # the derive reads the totals a batch at a time
-
-    with log.timed("derive"):
-        large = staging / LARGE / engine.TOTALS if streamed else None
-        derived, rows = _derive_batched(staging, frames, large, out.facts)
-        if streamed:  # a large source without commodity totals wrote no _totals folder
-            shutil.rmtree(staging / LARGE / engine.TOTALS, ignore_errors=True)
-
     with log.timed("write"):
         outputs = {**frames, "facts": out.facts, **derived}
         for name, frame in outputs.items():
@@ -272,13 +272,41 @@ def _write(
     return report
 
 
+def _trade_and_derived(
+    staging: Path, streamed: list[str], out: _Outputs, log: _Log
+) -> tuple[dict[str, pd.DataFrame], dict[str, int], int]:
+    """trade.parquet (the in-memory sources' rows, then the large sources' commodity totals)
+    and the derived frames; the derived frames, their row counts and trade.parquet's rows."""
+    frames = out.frames
+    trade_file = staging / "trade.parquet"
+    # The large sources' commodity totals come back from the tasks' files (etl.engine), in block
+    # order, once: written into trade.parquet beside the in-memory sources' rows, then derived.
+    # A row group per ~65,536 totals: memory follows that, not the run's totals.
+    in_memory = engine.to_arrow(frames["trade"])
+    with pq.ParquetWriter(trade_file, engine.TRADE_ARROW, compression="zstd") as writer:
+        writer.write_table(in_memory)
+        trade_rows = len(in_memory)
+        del in_memory
+        for table in engine.iter_totals(staging / LARGE) if streamed else ():
+            writer.write_table(table)
+            trade_rows += len(table)
+    pa.default_memory_pool().release_unused()  # the derive reads the totals a batch at a time
+
+    with log.timed("derive"):
+        large = staging / LARGE / engine.TOTALS if streamed else None
+        derived, rows = _derive_batched(staging, frames, large, out.facts)
+        if streamed:  # a large source without commodity totals wrote no _totals folder
+            shutil.rmtree(staging / LARGE / engine.TOTALS, ignore_errors=True)
+    return derived, rows, trade_rows
+
+
 # Where large sources' rows go, partitioned by year and reporter (etl.engine).
 LARGE = "trade_large"
 
 
 def _stream_sources(
     streamed: list[str], raw: Path, out: Path, results: list[SourceResult], log: _Log,
-    scheduler: str | None,
+    scheduler: str | None, check_keys: bool = True,
 ) -> None:  # fmt: skip
     """Each large source read, validated and written by the engine (its commodity totals under
     `out/_totals/`, see etl.engine.read_totals)."""
@@ -286,8 +314,9 @@ def _stream_sources(
         out.mkdir(parents=True, exist_ok=True)
     for source in streamed:
         outcome = engine.run_source(
-            source, sources.reader(source), raw / source, out, scheduler=scheduler
-        )
+            source, sources.reader(source), raw / source, out, scheduler=scheduler,
+            check_keys=check_keys,
+        )  # fmt: skip
         results.append(outcome.result)
         log.problems += outcome.problems
         log.timings[f"read+validate+write:{source}"] = outcome.seconds

@@ -164,3 +164,30 @@ def test_a_large_source_without_commodity_totals_is_published(tmp_path: Path):
     assert report["tables"]["trade_large"] == 5
     assert report["tables"]["trade"] == 0
     assert not list(clean.rglob("_totals"))
+
+
+def test_the_key_check_runs_beside_the_derive_step_and_wins_when_both_fail(
+    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """On this machine the repeated-key check runs on a thread while the derive step runs. If
+    the derive step fails on data with repeated keys, the repeated keys are what is reported;
+    otherwise its own error is; either way nothing is published."""
+    clean = tmp_path / "clean"
+    report = pipeline.run(raw, clean, paths.facts_file(), only=["un-comtrade"])
+    assert "keys" in report["timings"] and "keys:un-comtrade" not in report["timings"]
+    before = (clean / "report.json").read_text()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("derive failed")
+
+    monkeypatch.setattr(pipeline, "_derive_batched", broken)
+    with pytest.raises(RuntimeError, match="derive failed"):
+        pipeline.run(raw, clean, paths.facts_file(), only=["un-comtrade"])
+    twice = tmp_path / "twice"
+    shutil.copytree(raw, twice)
+    src = next((twice / "un-comtrade").glob("*.csv"))
+    shutil.copy(src, src.with_name("copy_of_the_same_download.csv"))
+    with pytest.raises(InputError, match="repeated key"):
+        pipeline.run(twice, clean, paths.facts_file(), only=["un-comtrade"])
+    assert (clean / "report.json").read_text() == before
+    assert not list(tmp_path.glob(".clean.tmp-*"))
