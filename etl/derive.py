@@ -84,7 +84,7 @@ class Totals:
         return cls(files=files) if files else None
 
     def schema(self) -> pa.Schema:
-        """The rows' types: the files' unified (as `etl.engine.read_totals` concatenates them)."""
+        """The rows' types: the files' schemas unified."""
         if self.table is not None:
             return self.table.schema
         if self.unified is None:
@@ -176,7 +176,7 @@ def _read_ipc(path: Path) -> pa.Table:
 
 def _concat(parts: list[pa.Table], schema: pa.Schema, names: list[str] | None = None) -> pa.Table:
     """`parts` as one table of `schema`'s types (of `names` only, if given), one dictionary a
-    column, as `etl.engine.read_totals` gives them."""
+    column, as concatenating the engine's files gives them."""
     if names is not None:
         schema = pa.schema([schema.field(n) for n in names])
     table = pa.concat_tables(parts, promote_options="default")

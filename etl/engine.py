@@ -241,19 +241,10 @@ def _write_totals(frame: pd.DataFrame, folder: Path, name: str) -> None:
     pq.write_table(table, folder / f"{name}.parquet", **_write_options(table))
 
 
-def read_totals(out: Path) -> pa_arrow.Table | None:
-    """Every block's commodity-total rows in block order (a file per source, block and chunk,
-    named in that order), or None when there are none."""
-    files = sorted((out / TOTALS).glob("*.parquet"))
-    if not files:
-        return None
-    tables = [pq.read_table(f) for f in files]
-    return pa_arrow.concat_tables(tables, promote_options="default").unify_dictionaries()
-
-
 def iter_totals(out: Path, rows: int = 1 << 16) -> Iterator[pa_arrow.Table]:
-    """The same rows as `read_totals`, in the same order, as TRADE_ARROW tables of about `rows`
-    rows: what trade.parquet is written from without holding every total at once."""
+    """Every block's commodity-total rows in block order (a file per source, block and chunk,
+    named in that order), as TRADE_ARROW tables of about `rows` rows: what trade.parquet is
+    written from without holding every total at once."""
     pending: list[pa_arrow.Table] = []
     count = 0
     for path in sorted((out / TOTALS).glob("*.parquet")):
@@ -376,6 +367,11 @@ def run_source(
     return SourceOutcome(result, problems, seconds, steps)
 
 
+# `--scheduler` values of this machine: the default pool's names, then one process, threads.
+_POOL = (None, "", "local", "processes")
+_LOCAL = (*_POOL, "synchronous", "threads")
+
+
 class _compute:
     """A `compute(*delayed)` bound to the chosen scheduler; a pool or client is closed on exit."""
 
@@ -393,7 +389,7 @@ class _compute:
         import dask.threaded
 
         one_by_one = dask.local.get_sync
-        if self.scheduler in (None, "", "local", "processes"):
+        if self.scheduler in _POOL:
             workers = local_workers()
             if workers > 1:
                 self.pool = pool = _process_pool(workers)
@@ -421,7 +417,7 @@ class _compute:
 def is_local(scheduler: str | None) -> bool:
     """True for the schedulers of this machine (the default pool, one process, threads); False
     for a dask.distributed scheduler's address."""
-    return scheduler in (None, "", "local", "processes", "synchronous", "threads")
+    return scheduler in _LOCAL
 
 
 def local_workers() -> int:

@@ -309,7 +309,7 @@ def _stream_sources(
     scheduler: str | None, check_keys: bool = True,
 ) -> None:  # fmt: skip
     """Each large source read, validated and written by the engine (its commodity totals under
-    `out/_totals/`, see etl.engine.read_totals)."""
+    `out/_totals/`, see etl.engine.iter_totals)."""
     if streamed:
         out.mkdir(parents=True, exist_ok=True)
     for source in streamed:
