@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from etl import countries, labels, periods, registry, sources, visa_checks
+from etl.groups import group_codes
 
 SERIES = ["source", "reporter", "partner", "commodity", "flow"]
 PERIOD = ["basis", "period_start", "period_end"]
@@ -163,11 +164,11 @@ def _country_ranks(out: pd.DataFrame, key: list[str]) -> pd.arrays.IntegerArray:
     """Rank of each country row's value within its `key` (1 = largest, ties share the lower
     rank); missing for aggregates. Grouped on one integer a row rather than on `key`."""
     is_country = ~out["partner_is_aggregate"].to_numpy(dtype=bool)
-    group = _row_keys([_codes(out[c]) for c in key])[is_country]
+    group, missing = group_codes(out, key)
     values = out["value"].to_numpy()[is_country]
-    ranks = pd.Series(values).groupby(group).rank(method="min", ascending=False)
+    ranks = pd.Series(values).groupby(group[is_country]).rank(method="min", ascending=False)
     # As a groupby on `key` ranks them: not a row missing a part of it (the cast then refuses).
-    ranks[~out[key].notna().all(axis=1).to_numpy()[is_country]] = np.nan
+    ranks[missing[is_country]] = np.nan
     rank = np.zeros(len(out), dtype=np.int64)
     rank[is_country] = ranks.astype("int64").to_numpy()
     return pd.arrays.IntegerArray(rank, ~is_country)
@@ -271,16 +272,14 @@ def _with_previous_year(t: pd.DataFrame) -> pd.DataFrame:
     """`t`'s rows (one a series and period) that have the same series' same period a year
     earlier, with its value as `previous_value`: `t.merge(t shifted a year, on=SERIES + PERIOD)`
     (in `t`'s order), matched on one integer a row."""
-    series = _row_keys([_codes(t[c]) for c in [*SERIES, "basis"]])
-    now = [t[c].to_numpy(dtype="datetime64[ns]") for c in PERIOD[1:]]
-    before = [
-        _shift_year(t[c], 1, month_end=c == "period_end").to_numpy("datetime64[ns]")
-        for c in PERIOD[1:]
-    ]
+    series, _ = group_codes(t, [*SERIES, "basis"])
     # Rows now, then the same rows a year on: one key space for both.
-    keys = _row_keys(
-        [np.r_[series, series], *(_days(np.r_[a, b]) for a, b in zip(now, before, strict=True))]
-    )
+    both = pd.DataFrame({"series": np.r_[series, series]})
+    for c in PERIOD[1:]:
+        now = t[c].to_numpy(dtype="datetime64[ns]")
+        before = _shift_year(t[c], 1, month_end=c == "period_end").to_numpy("datetime64[ns]")
+        both[c] = np.r_[now, before]
+    keys, _ = group_codes(both, list(both.columns))
     now_keys, before_keys = keys[: len(t)], keys[len(t) :]
     index = pd.Index(before_keys)
     if index.is_unique:
@@ -295,45 +294,6 @@ def _with_previous_year(t: pd.DataFrame) -> pd.DataFrame:
     out = t.iloc[at].reset_index(drop=True)
     out["previous_value"] = t["value"].to_numpy()[row]
     return out
-
-
-def _codes(column: pd.Series) -> np.ndarray:
-    """Integers equal where `column`'s values are (missing values equal to each other, as in a
-    merge's keys)."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy("int64")
-    return pd.factorize(column, use_na_sentinel=False)[0].astype("int64")
-
-
-_DAY = 86_400 * 10**9
-
-
-def _days(stamps: np.ndarray) -> np.ndarray:
-    """Timestamps as integers: days when all are midnights (a small range to pack), else ns."""
-    ns = stamps.view("int64")
-    if len(ns) and not np.isnat(stamps).any() and not (ns % _DAY).any():
-        return ns // _DAY
-    return ns
-
-
-def _row_keys(columns: list[np.ndarray]) -> np.ndarray:
-    """One integer a row, the same for rows equal in every one of `columns` (integer arrays):
-    the columns packed into an int64 where their ranges allow, else renumbered first."""
-    key = np.zeros(len(columns[0]), dtype=np.int64)
-    span = 1
-    for column in columns:
-        if not len(column):
-            break
-        low, width = int(column.min()), int(column.max()) - int(column.min()) + 1
-        if width >= 2**31:
-            column, uniques = pd.factorize(column)
-            low, width = 0, max(len(uniques), 1)
-        if span * width >= 2**62:
-            key, uniques = pd.factorize(key)
-            span = max(len(uniques), 1)
-        key = key * width + (column - low)
-        span *= width
-    return key
 
 
 def balance(trade: pd.DataFrame) -> pd.DataFrame:
