@@ -3,10 +3,10 @@
 Every trade metric of etl.metrics but the facts check works within one source and reporter, so a
 large source's commodity totals are derived a few reporters at a time (about `BATCH_ROWS` rows)
 and each batch's frames appended to parquet: the derive's memory follows the largest batch, not
-the run's rows (given the engine's files rather than one table of them, `Totals` reads them a
-batch at a time). Batches follow the sorted (source, reporter) order, and the metrics give their
-rows in that order first, so the batches' rows one after another are the one-shot frames, row for
-row (`tests/unit/test_derive.py`). The facts check reads only its facts' reporters.
+the run's rows (`Totals` reads the engine's files a batch at a time). Batches follow the sorted
+(source, reporter) order, and the metrics give their rows in that order first, so the batches'
+rows one after another are the one-shot frames, row for row (`tests/unit/test_derive.py`). The
+facts check reads only its facts' reporters.
 """
 
 from __future__ import annotations
@@ -64,29 +64,24 @@ def trade_metrics(trade: pd.DataFrame, published_turnover: set[str]) -> dict[str
 
 @dataclass
 class Totals:
-    """A large source's commodity-total rows in block order: an Arrow table in memory, or the
-    parquet files the engine left (etl.engine.TOTALS, a file per block and chunk, named in block
-    order), read a few columns or one batch at a time so that memory does not follow the rows."""
+    """A large source's commodity-total rows in block order: the parquet files the engine left
+    (etl.engine.TOTALS, a file per block and chunk, named in block order), read a few columns or
+    one batch at a time so that memory does not follow the rows."""
 
-    table: pa.Table | None = None
     files: list[Path] = field(default_factory=list)
     unified: pa.Schema | None = None  # the files' schema, once read
     known: pa.Table | None = None  # their keys, once read
 
     @classmethod
-    def of(cls, large: Totals | pa.Table | Path | None) -> Totals | None:
-        """`large` as Totals: a table, a folder of the engine's files, or None (none)."""
+    def of(cls, large: Totals | Path | None) -> Totals | None:
+        """`large` as Totals: a folder of the engine's files, or None (none)."""
         if large is None or isinstance(large, Totals):
             return large
-        if isinstance(large, pa.Table):
-            return cls(table=large)
         files = sorted(Path(large).glob("*.parquet"))
         return cls(files=files) if files else None
 
     def schema(self) -> pa.Schema:
         """The rows' types: the files' schemas unified."""
-        if self.table is not None:
-            return self.table.schema
         if self.unified is None:
             found = [pq.read_schema(f) for f in self.files]
             self.unified = pa.unify_schemas(found, promote_options="default")
@@ -96,24 +91,17 @@ class Totals:
         """Source, reporter and flow of every row, in block order (what a whole run's rows can
         afford: three dictionary columns)."""
         names = ["source", "reporter", "flow"]
-        if self.table is not None:
-            return self.table.select(names)
         if self.known is None:
             parts = [pq.read_table(f, columns=names) for f in self.files]
             self.known = _concat(parts, self.schema(), names)
         return self.known
 
     def head(self, rows: int) -> pd.DataFrame:
-        if self.table is not None:
-            return self.table.slice(0, rows).to_pandas()
         first = pq.ParquetFile(self.files[0]).read_row_group(0)
         return _concat([first.slice(0, rows)], self.schema()).to_pandas()
 
     def of_reporters(self, reporters: set[str]) -> pa.Table:
         """The rows of `reporters`, in block order."""
-        if self.table is not None:
-            keep = self.table.column("reporter").to_pandas().isin(reporters).to_numpy()
-            return self.table.filter(pa.array(keep))
         keep = self.keys().column("reporter").to_pandas().isin(reporters).to_numpy()
         parts, start = [], 0
         for f in self.files:
@@ -125,12 +113,8 @@ class Totals:
         return _concat(parts, self.schema()) if parts else self.schema().empty_table()
 
     def batches(self, groups: list[np.ndarray]) -> Iterator[pa.Table]:
-        """`groups` (row numbers, each batch's in its order) as tables: `table.take(rows)`. From
-        files, every file is read once and its rows split into the batches' spill files."""
-        if self.table is not None:
-            for rows in groups:
-                yield self.table.take(rows)
-            return
+        """`groups` (row numbers, each batch's in its order) as tables: every file is read once
+        and its rows split into the batches' spill files."""
         schema = self.schema()
         with tempfile.TemporaryDirectory(dir=self.files[0].parent, prefix="_batches") as spill:
             pieces = self._spill(groups, Path(spill))
@@ -183,7 +167,7 @@ def _concat(parts: list[pa.Table], schema: pa.Schema, names: list[str] | None = 
     return table.cast(schema).unify_dictionaries()
 
 
-def published_turnover(trade: pd.DataFrame, large: Totals | pa.Table | Path | None) -> set[str]:
+def published_turnover(trade: pd.DataFrame, large: Totals | Path | None) -> set[str]:
     """Sources that publish turnover themselves (etl.metrics.turnover_from_flows derives none)."""
     out = set(trade.loc[trade["flow"] == "turnover", "source"]) if len(trade) else set()
     large = Totals.of(large)
@@ -195,7 +179,7 @@ def published_turnover(trade: pd.DataFrame, large: Totals | pa.Table | Path | No
 
 
 def batches(
-    trade: pd.DataFrame, large: Totals | pa.Table | Path | None, batch_rows: int = BATCH_ROWS
+    trade: pd.DataFrame, large: Totals | Path | None, batch_rows: int = BATCH_ROWS
 ) -> Iterator[pd.DataFrame]:
     """`categories.concat([trade, large])` (the one-shot frame) a batch at a time: an in-memory
     source whole, a large source's reporters in sorted order, about `batch_rows` rows a batch;
@@ -317,12 +301,12 @@ def _write_slices(writer: pq.ParquetWriter, table: pa.Table) -> None:
 
 
 def write(
-    staging: Path, trade: pd.DataFrame, large: Totals | pa.Table | Path | None,
+    staging: Path, trade: pd.DataFrame, large: Totals | Path | None,
     reporters: set[str], batch_rows: int = BATCH_ROWS,
 ) -> Written:  # fmt: skip
     """FROM_TRADE written into `staging` as `<name>.parquet` from `batches(trade, large)`; rows of
     `reporters` kept for the facts check (all_trade's and shares' rows in the one-shot order).
-    `large`: the large sources' commodity totals, as a table or the engine's folder of them."""
+    `large`: the engine's folder of the large sources' commodity totals."""
     large = Totals.of(large)
     work = staging / "_derive"
     sinks = {name: _Sink(work / name) for name in [*PARTS, *FROM_TRADE[1:]]}

@@ -437,13 +437,13 @@ def _derive(frames: dict[str, pd.DataFrame], fact_frame: pd.DataFrame) -> dict[s
 
 
 def _derive_batched(
-    staging: Path, frames: dict[str, pd.DataFrame], large: pa.Table | Path | None,
+    staging: Path, frames: dict[str, pd.DataFrame], large: Path | None,
     fact_frame: pd.DataFrame,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:  # fmt: skip
     """The trade frames derived a batch of reporters at a time and written into `staging`
-    (etl.derive), with their row counts; the other derived frames in memory. `large`: the large
-    sources' commodity totals, as one table or as the engine's folder of them (read a batch at a
-    time: the derive's memory then does not follow the rows)."""
+    (etl.derive), with their row counts; the other derived frames in memory. `large`: the engine's
+    folder of the large sources' commodity totals (read a batch at a time: the derive's memory
+    does not follow the rows)."""
     fdi_cum, visa_sum = _fdi_and_visas(frames)
     trade = frames["trade"]
     large = derive.Totals.of(large)

@@ -73,12 +73,11 @@ def _as_files(large: pa.Table, folder, parts: int = 4):
     return folder
 
 
-@pytest.mark.parametrize("as_files", [False, True], ids=["table", "files"])
 @pytest.mark.parametrize("batch_rows", [1, 500, 10**9])
-def test_batched_derive_writes_the_one_shot_files(runs, tmp_path, batch_rows, as_files):
+def test_batched_derive_writes_the_one_shot_files(runs, tmp_path, batch_rows):
     mem, large = runs
     whole = categories.concat([mem, large.to_pandas()])
-    given = _as_files(large, tmp_path / "_totals") if as_files else large
+    given = _as_files(large, tmp_path / "_totals")
     frames = {"trade": whole, "fdi": pd.DataFrame(), "visas": pd.DataFrame()}
     one_shot = pipeline._derive(frames, pd.DataFrame())
     (tmp_path / "one").mkdir()
@@ -98,22 +97,19 @@ def test_batched_derive_writes_the_one_shot_files(runs, tmp_path, batch_rows, as
     turnover = derived[derived["derivation"].str.startswith("turnover")]
     assert set(turnover["source"]) == {"bns", "un-comtrade"}
     assert set(turnover["reporter"]) == set(REPORTERS)
-    if as_files:  # the batches' spill files are gone, the engine's files left as they were
-        assert all(p.suffix == ".parquet" for p in given.iterdir())
+    # The batches' spill files are gone, the engine's files left as they were.
+    assert all(p.suffix == ".parquet" for p in given.iterdir())
     # Nothing but the published files is left in the staging folder.
     assert sorted(p.name for p in (tmp_path / "batched").iterdir()) == sorted(
         f"{n}.parquet" for n in derive.FROM_TRADE
     )
 
 
-@pytest.mark.parametrize("as_files", [False, True], ids=["table", "files"])
-def test_batched_derive_gives_the_facts_check_its_reporters_rows_in_one_shot_order(
-    runs, tmp_path, as_files
-):
+def test_batched_derive_gives_the_facts_check_its_reporters_rows_in_one_shot_order(runs, tmp_path):
     mem, large = runs
     whole = categories.concat([mem, large.to_pandas()])
     out = derive.trade_metrics(whole, derive.published_turnover(whole, None))
-    given = _as_files(large, tmp_path / "_totals") if as_files else large
+    given = _as_files(large, tmp_path / "_totals")
 
     written = derive.write(tmp_path / "out", mem, given, {"KAZ", "KGZ"}, batch_rows=300)
 
@@ -124,11 +120,12 @@ def test_batched_derive_gives_the_facts_check_its_reporters_rows_in_one_shot_ord
     pd.testing.assert_frame_equal(_str(written.facts_shares), kept(out["shares"]))
 
 
-def test_batches_hold_whole_reporters_in_sorted_order(runs):
+def test_batches_hold_whole_reporters_in_sorted_order(runs, tmp_path):
     mem, large = runs
+    given = _as_files(large, tmp_path / "_totals")
     batches = [
         sorted(set(batch[["source", "reporter"]].astype(str).itertuples(index=False, name=None)))
-        for batch in derive.batches(mem, large, batch_rows=500)
+        for batch in derive.batches(mem, given, batch_rows=500)
     ]
     pairs = [pair for batch in batches for pair in batch]
     assert pairs == sorted(pairs)
